@@ -1,0 +1,1 @@
+"""Read, clean, chunk, embed and index the documents the assistant answers from."""

@@ -1,0 +1,87 @@
+"""Turn extracted text into the clean text that is indexed, served and quoted.
+
+Web pages copied into the corpus carry navigation, "Skip to content" links, contact and footer
+blocks and Word artefacts such as ``[bookmark: _GoBack]``. They would pollute answers, and the
+contact blocks hold staff names, phones and e-mails that must not be echoed as answers.
+"""
+
+import re
+import unicodedata
+
+BOOKMARK = re.compile(r"\[bookmark: [^\]]*\]")
+HORIZONTAL_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
+MANY_NEWLINES = re.compile(r"\n{3,}")
+# A stray ">" after a sentence is left over from HTML markup of the page.
+STRAY_BRACKET = re.compile(r"([.!?])>$")
+
+# Whole lines that are navigation of the web pages the corpus was copied from.
+NAVIGATION_LINES = {
+    "skip to content",
+    "svetainės medis",
+    "naujienos",
+    "kontaktai",
+    "plačiau apie projektą",
+    "teisės aktai",
+    "projekto partneriai",
+    "meniu",
+    "paieška",
+    "spausdinti",
+    "dalintis",
+    "grįžti",
+}
+
+# Lines that belong to contact or footer blocks.
+CONTACT_PATTERNS = [
+    re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),  # e-mail address
+    re.compile(r"(\+370|\btel\.|\btelefonas\b)", re.IGNORECASE),
+    re.compile(r"\b8\s?\d{3}\s?\d{5}\b"),  # Lithuanian phone number
+    re.compile(r"\bLT-\d{5}\b"),  # postal code
+    re.compile(r"juridinio asmens kodas|el\. paštas|darbo laikas", re.IGNORECASE),
+    re.compile(r"\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}"),  # opening hours
+]
+
+# A line like this marks the start of a page footer: short lines after it are footer too.
+FOOTER_MARKERS = re.compile(
+    r"^(kontaktai|skip to content|svetainės medis|turinys atnaujintas|paskutinį kartą atnaujinta)",
+    re.IGNORECASE,
+)
+FOOTER_LINE_MAX = 80
+
+
+def normalize(text: str) -> str:
+    """NFC-normalise and unify line endings, so offsets mean the same thing everywhere."""
+    text = unicodedata.normalize("NFC", text)
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+
+
+def is_boilerplate(line: str) -> bool:
+    low = line.strip().lower().rstrip(":")
+    if low in NAVIGATION_LINES:
+        return True
+    return any(p.search(line) for p in CONTACT_PATTERNS)
+
+
+def clean_text(text: str) -> str:
+    """Clean extracted text: NFC, no artefacts, no boilerplate, tidy whitespace.
+
+    Paragraph breaks (blank lines) are kept because chunking relies on them.
+    """
+    text = BOOKMARK.sub("", normalize(text))
+    kept: list[str] = []
+    in_footer = False
+    for raw in text.split("\n"):
+        line = STRAY_BRACKET.sub(r"\1", HORIZONTAL_SPACE.sub(" ", raw).strip())
+        if not line:
+            kept.append("")
+            continue
+        if FOOTER_MARKERS.match(line):
+            in_footer = True
+            continue
+        if is_boilerplate(line):
+            continue
+        if in_footer and len(line) <= FOOTER_LINE_MAX:
+            continue
+        in_footer = False
+        kept.append(line)
+    cleaned = MANY_NEWLINES.sub("\n\n", "\n".join(kept))
+    return cleaned.strip()

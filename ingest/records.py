@@ -1,0 +1,54 @@
+"""Typed records that cross module boundaries: a document, a chunk of it, a search hit."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading found in a document, with the span of text it governs."""
+
+    title: str
+    level: int
+    start: int
+    end: int
+
+
+@dataclass
+class Document:
+    """A cleaned source document. ``text`` is what the service serves and quotes point into."""
+
+    document_id: str
+    title: str
+    organization: str
+    text: str
+    source_path: str
+    url: str | None = None
+    source: str | None = None
+    date: str | None = None
+    shared: bool = False
+    kind: str = "policy"
+    content_hash: str = ""
+    sections: list[Section] = field(default_factory=list)
+
+
+@dataclass
+class Chunk:
+    """A retrievable passage: ``document.text[char_start:char_end] == text``."""
+
+    chunk_id: int
+    document_id: str
+    char_start: int
+    char_end: int
+    text: str
+    section: str
+    principles: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Hit:
+    """One retrieved passage with its scores."""
+
+    chunk: Chunk
+    score: float
+    dense_score: float
+    lexical_score: float

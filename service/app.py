@@ -1,0 +1,74 @@
+"""The FastAPI application: thin HTTP handlers over the engine."""
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.middleware.cors import CORSMiddleware
+
+from ingest.index_store import IndexNotFound
+from ingest.settings import Settings, get_settings
+from service.engine import Engine
+from service.schemas import DocumentList, DocumentOut, SearchResponse
+
+log = logging.getLogger(__name__)
+
+
+def engine_of(request: Request) -> Engine:
+    engine = request.app.state.engine
+    if engine is None:
+        raise HTTPException(503, detail=request.app.state.not_ready_reason)
+    return engine
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        try:
+            app.state.engine = Engine.load(settings)
+        except IndexNotFound as error:
+            log.error("%s", error)
+            app.state.not_ready_reason = str(error)
+        yield
+
+    app = FastAPI(
+        title="EQUASS assistant",
+        description="Answers questions about EQUASS, the organisation's policies and the law with verbatim quotes.",
+        lifespan=lifespan,
+    )
+    app.state.engine = None
+    app.state.not_ready_reason = "The index is still loading."
+    app.state.settings = settings
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    def readyz(request: Request) -> dict:
+        engine = engine_of(request)
+        return {"status": "ready", "documents": len(engine.index.documents), "chunks": len(engine.index.chunks),
+                "model": engine.index.manifest.get("model"), "generation": engine.index.path.name}
+
+    @app.get("/api/search", response_model=SearchResponse, tags=["search"])
+    def search(request: Request, q: str = Query(..., min_length=1, max_length=2000), k: int = Query(10, ge=1, le=100),
+               organization: str | None = None) -> SearchResponse:
+        return SearchResponse(hits=engine_of(request).search(q, k, organization))
+
+    @app.get("/api/documents", response_model=DocumentList, tags=["documents"])
+    def documents(request: Request, organization: str | None = None) -> DocumentList:
+        return DocumentList(documents=engine_of(request).documents(organization))
+
+    @app.get("/api/documents/{document_id}", response_model=DocumentOut, tags=["documents"])
+    def document(request: Request, document_id: str) -> DocumentOut:
+        found = engine_of(request).document(document_id)
+        if found is None:
+            raise HTTPException(404, detail=f"No document '{document_id}'. See /api/documents for the list.")
+        return found
+
+    return app

@@ -1,0 +1,88 @@
+"""What the service holds in memory: the index, the model and the searcher over them."""
+
+import logging
+from dataclasses import dataclass
+
+from ingest.embedding import get_embedder
+from ingest.index_store import Index, load_index
+from ingest.records import Chunk, Document, Hit
+from ingest.settings import Settings
+from service.retrieval import Searcher
+from service.schemas import DocumentOut, DocumentSummary, Quote
+
+log = logging.getLogger(__name__)
+
+PRINCIPLE_TAG_THRESHOLD = 0.5
+
+
+@dataclass
+class Engine:
+    settings: Settings
+    index: Index
+    searcher: Searcher
+
+    @classmethod
+    def load(cls, settings: Settings) -> "Engine":
+        index = load_index(settings.index_dir)
+        embedder = get_embedder(settings)
+        if index.manifest.get("dimension") != embedder.dimension:
+            raise RuntimeError(
+                f"The index in {settings.index_dir} was built with {index.manifest.get('model')}; "
+                f"rebuild it with the configured model {settings.model}: python -m ingest --index {settings.index_dir}"
+            )
+        log.info("Loaded index %s: %d documents, %d chunks", index.path.name, len(index.documents), len(index.chunks))
+        return cls(settings, index, Searcher(index, embedder, settings))
+
+    def quote(self, chunk: Chunk, start: int, end: int, score: float) -> Quote:
+        """A quote of ``document.text[start:end]`` within ``chunk``, with its provenance."""
+        document = self.index.documents[chunk.document_id]
+        return Quote(
+            text=document.text[start:end],
+            document_id=document.document_id,
+            title=document.title,
+            organization=document.organization,
+            section=chunk.section,
+            url=f"{document.url}?start={start}&end={end}",
+            source_url=document.source,
+            char_start=start,
+            char_end=end,
+            score=round(score, 4),
+            principles=sorted(p for p, s in chunk.principles.items() if s >= PRINCIPLE_TAG_THRESHOLD),
+        )
+
+    def hit_quote(self, hit: Hit) -> Quote:
+        return self.quote(hit.chunk, hit.chunk.char_start, hit.chunk.char_end, hit.score)
+
+    def search(self, query: str, k: int, organization: str | None) -> list[Quote]:
+        return [self.hit_quote(hit) for hit in self.searcher.search(query, k, organization)]
+
+    def documents(self, organization: str | None = None) -> list[DocumentSummary]:
+        return [summary(d) for d in self.index.documents.values() if visible(d, organization)]
+
+    def document(self, document_id: str) -> DocumentOut | None:
+        document = self.index.documents.get(document_id)
+        if document is None:
+            return None
+        return DocumentOut(
+            **summary(document).model_dump(),
+            text=document.text,
+            sections=[{"title": s.title, "level": s.level, "start": s.start, "end": s.end} for s in document.sections],
+        )
+
+
+def visible(document: Document, organization: str | None) -> bool:
+    return not organization or document.shared or document.organization == organization
+
+
+def summary(document: Document) -> DocumentSummary:
+    return DocumentSummary(
+        document_id=document.document_id,
+        title=document.title,
+        organization=document.organization,
+        url=document.url or f"/documents/{document.document_id}",
+        source_url=document.source,
+        date=document.date,
+        kind=document.kind,
+        shared=document.shared,
+        chars=len(document.text),
+    )

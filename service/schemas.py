@@ -1,0 +1,44 @@
+"""The JSON shapes of the HTTP contract (see README, "HTTP API")."""
+
+from pydantic import BaseModel, Field
+
+
+class Quote(BaseModel):
+    """A verbatim span: ``text == document.text[char_start:char_end]``."""
+
+    text: str
+    document_id: str
+    title: str
+    organization: str
+    section: str
+    url: str = Field(description="Link to the span in the document view of this service")
+    source_url: str | None = Field(None, description="Where the document was published, when known")
+    char_start: int
+    char_end: int
+    score: float
+    principles: list[str] = []
+
+
+class SearchResponse(BaseModel):
+    hits: list[Quote]
+
+
+class DocumentSummary(BaseModel):
+    document_id: str
+    title: str
+    organization: str
+    url: str
+    source_url: str | None
+    date: str | None
+    kind: str
+    shared: bool
+    chars: int
+
+
+class DocumentOut(DocumentSummary):
+    text: str
+    sections: list[dict]
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentSummary]
