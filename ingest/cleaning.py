@@ -42,7 +42,7 @@ CONTACT_PATTERNS = [
 
 # A line like this marks the start of a page footer: short lines after it are footer too.
 FOOTER_MARKERS = re.compile(
-    r"^(kontaktai|skip to content|svetainės medis|turinys atnaujintas|paskutinį kartą atnaujinta)",
+    r"^(kontaktai|svetainės medis|turinys atnaujintas|paskutinį kartą atnaujinta)",
     re.IGNORECASE,
 )
 FOOTER_LINE_MAX = 80

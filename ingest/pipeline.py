@@ -48,8 +48,8 @@ class IngestReport:
 
 
 def passage_text(document: Document, chunk: Chunk) -> str:
-    """What the models see of a chunk: its document title and section give it context."""
-    header = " — ".join(part for part in (document.title, chunk.section) if part)
+    """What the models see of a chunk: title, organisation and section give it context."""
+    header = " — ".join(part for part in (document.title, document.organization, chunk.section) if part)
     return f"{header}\n{chunk.text}"
 
 
@@ -151,6 +151,8 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
         return report
 
     embed_started = time.perf_counter()
+    # Longest first across the whole run: batches of similar length waste no padding.
+    to_embed.sort(key=lambda i: -len(chunks[i].text))
     texts = [passage_text(documents[chunks[i].document_id], chunks[i]) for i in to_embed]
     batch = max(settings.model_batch_size * 4, 64)
     with _progress() if show_progress else _NoProgress() as progress:

@@ -60,15 +60,16 @@ def read_html(path: Path) -> Iterator[RawDocument]:
     if soup.title:
         soup.title.decompose()
     h1 = soup.find("h1")
+    h1_text = h1.get_text(" ", strip=True) if h1 else None
     for tag in soup.find_all(BLOCK_TAGS):
         tag.insert_before("\n\n")
         tag.insert_after("\n\n")
     for level in range(1, 7):
-        for heading in soup.find_all(f"h{level}"):
-            heading.insert(0, "#" * level + " ")
+        for tag in soup.find_all(f"h{level}"):
+            tag.insert(0, "#" * level + " ")
     body = soup.body or soup
     text = body.get_text()
-    yield RawDocument(text=text, title=(h1.get_text(" ", strip=True) if h1 else None) or title)
+    yield RawDocument(text=text, title=h1_text or title)
 
 
 def read_pdf(path: Path) -> Iterator[RawDocument]:

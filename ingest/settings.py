@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []
 
     conversation_db: Path = PROJECT_ROOT / "data" / "conversations.sqlite3"
+    conversation_ttl_hours: float = 24.0
+    conversation_max: int = 5000
+    conversation_max_turns: int = 30
 
 
 @lru_cache

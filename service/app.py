@@ -8,8 +8,10 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from ingest.index_store import IndexNotFound
 from ingest.settings import Settings, get_settings
+from service.answering import Answerer
+from service.conversations import ConversationStore
 from service.engine import Engine
-from service.schemas import DocumentList, DocumentOut, SearchResponse
+from service.schemas import AskRequest, AskResponse, DocumentList, DocumentOut, SearchResponse, Suggestion
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +28,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        app.state.conversations = ConversationStore(
+            settings.conversation_db, settings.conversation_ttl_hours, settings.conversation_max,
+            settings.conversation_max_turns,
+        )
         try:
             app.state.engine = Engine.load(settings)
+            app.state.answerer = Answerer(app.state.engine)
         except IndexNotFound as error:
             log.error("%s", error)
             app.state.not_ready_reason = str(error)
@@ -59,6 +66,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def search(request: Request, q: str = Query(..., min_length=1, max_length=2000), k: int = Query(10, ge=1, le=100),
                organization: str | None = None) -> SearchResponse:
         return SearchResponse(hits=engine_of(request).search(q, k, organization))
+
+    @app.post("/api/ask", response_model=AskResponse, tags=["ask"])
+    def ask(request: Request, body: AskRequest) -> AskResponse:
+        engine_of(request)
+        store: ConversationStore = request.app.state.conversations
+        history = store.turns(body.conversation_id) if body.conversation_id else []
+        result = request.app.state.answerer.answer(body.question, history, body.organization or None)
+        conversation_id = store.append(body.conversation_id, result.turn())
+        return AskResponse(
+            conversation_id=conversation_id,
+            answer=result.answer,
+            abstained=result.abstained,
+            quotes=result.quotes,
+            suggestions=[Suggestion(document_id=s.document_id, title=s.title, organization=s.organization, url=s.url)
+                         for s in result.suggestions],
+        )
 
     @app.get("/api/documents", response_model=DocumentList, tags=["documents"])
     def documents(request: Request, organization: str | None = None) -> DocumentList:

@@ -56,6 +56,10 @@ class Engine:
     def search(self, query: str, k: int, organization: str | None) -> list[Quote]:
         return [self.hit_quote(hit) for hit in self.searcher.search(query, k, organization)]
 
+    def summary_of(self, document_id: str) -> DocumentSummary | None:
+        document = self.index.documents.get(document_id)
+        return summary(document) if document else None
+
     def documents(self, organization: str | None = None) -> list[DocumentSummary]:
         return [summary(d) for d in self.index.documents.values() if visible(d, organization)]
 

@@ -42,3 +42,24 @@ class DocumentOut(DocumentSummary):
 
 class DocumentList(BaseModel):
     documents: list[DocumentSummary]
+
+
+class AskRequest(BaseModel):
+    question: str = Field(..., min_length=1, max_length=2000)
+    conversation_id: str | None = Field(None, max_length=64)
+    organization: str | None = Field(None, max_length=200)
+
+
+class Suggestion(BaseModel):
+    document_id: str
+    title: str
+    organization: str
+    url: str
+
+
+class AskResponse(BaseModel):
+    conversation_id: str
+    answer: str
+    abstained: bool
+    quotes: list[Quote]
+    suggestions: list[Suggestion] = Field([], description="Where to look when the answer was not found")

@@ -1,0 +1,52 @@
+"""``python -m evaluation retrieval|answers|bench``: measure quality and speed."""
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from ingest.settings import get_settings  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = get_settings()
+    parser = argparse.ArgumentParser(prog="python -m evaluation", description=__doc__)
+    parser.add_argument("command", choices=["retrieval", "answers", "bench"])
+    parser.add_argument("--index", type=Path, default=settings.index_dir)
+    parser.add_argument("--sweep", action="store_true", help="retrieval: also sweep the dense weight")
+    parser.add_argument("--signals", action="store_true", help="answers: print the abstention signals of every question")
+    parser.add_argument("--laws", type=Path, default=settings.corpus_dir.parent.parent / "shared" / "corpora" / "lt-laws.jsonl.gz",
+                        help="bench: the large law corpus used for the 1k and 10k chunk indexes")
+    parser.add_argument("--queries", type=int, default=200, help="bench: queries per latency measurement")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    settings = settings.model_copy(update={"index_dir": args.index})
+
+    if args.command == "bench":
+        from evaluation.bench import run_bench
+
+        run_bench(settings, args.laws, args.queries)
+        return 0
+
+    from evaluation.gold import load_gold
+    from service.engine import Engine
+
+    engine = Engine.load(settings)
+    questions = load_gold()
+    if args.command == "retrieval":
+        from evaluation.retrieval import report
+
+        report(engine.searcher, questions, sweep=args.sweep)
+    else:
+        from evaluation.answers import report
+        from service.answering import Answerer
+
+        report(Answerer(engine), questions, show_signals=args.signals)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

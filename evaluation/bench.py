@@ -1,0 +1,146 @@
+"""Speed: ingest throughput against raw encoding, search latency at 1k and 10k+ chunks, ask latency.
+
+Every number is printed with what it measured. Law subsets are cut from the large law corpus
+into ``data/bench/`` and indexed there once; reruns reuse those indexes.
+"""
+
+import gzip
+import json
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from evaluation.gold import load_gold
+from ingest.embedding import get_embedder
+from ingest.index_store import IndexNotFound, load_index
+from ingest.pipeline import ingest, passage_text
+from ingest.settings import PROJECT_ROOT, Settings
+from service.answering import Answerer
+from service.engine import Engine
+from service.retrieval import Searcher
+
+BENCH_DIR = PROJECT_ROOT / "data" / "bench"
+CHARS_PER_CHUNK = 700
+
+
+def law_subset(laws: Path, target_chunks: int, out: Path) -> Path:
+    """The first laws of the corpus, enough for about ``target_chunks`` chunks."""
+    if out.exists():
+        return out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    budget = target_chunks * CHARS_PER_CHUNK
+    with gzip.open(laws, "rt", encoding="utf-8") as lines, open(out, "w", encoding="utf-8") as subset:
+        for line in lines:
+            law = json.loads(line)
+            size = sum(len(p.get("content", "")) for p in law.get("provisions", []))
+            if size == 0:
+                continue
+            subset.write(line)
+            budget -= size
+            if budget <= 0:
+                break
+    return out
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ms = np.array(samples) * 1000
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 95))
+
+
+def bench_ingest(settings: Settings, source: Path, console: Console) -> dict:
+    """Full ingest into an empty folder against ``model.encode`` of the same passages."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = ingest([source], Path(tmp) / "index", settings, show_progress=False)
+        index = load_index(Path(tmp) / "index")
+        texts = [passage_text(index.documents[c.document_id], c) for c in index.chunks]
+    embedder = get_embedder(settings)
+    started = time.perf_counter()
+    embedder.encode_passages(sorted(texts, key=len, reverse=True))
+    encode_seconds = time.perf_counter() - started
+    result = {
+        "chunks": report.chunks,
+        "ingest_seconds": report.seconds,
+        "ingest_chunks_per_s": report.chunks / report.seconds,
+        "encode_seconds": encode_seconds,
+        "encode_chunks_per_s": len(texts) / encode_seconds,
+        "overhead": report.seconds / encode_seconds - 1,
+    }
+    console.print(
+        f"Ingest of {source.name}: {report.chunks} chunks in {report.seconds:.1f} s "
+        f"({result['ingest_chunks_per_s']:.1f} chunks/s, embedding part {report.embed_seconds:.1f} s); "
+        f"raw encode of the same passages {encode_seconds:.1f} s ({result['encode_chunks_per_s']:.1f} chunks/s); "
+        f"ingest overhead {result['overhead'] * 100:.1f}%"
+    )
+    return result
+
+
+def bench_search(settings: Settings, index_dir: Path, queries: list[str]) -> dict:
+    index = load_index(index_dir)
+    searcher = Searcher(index, get_embedder(settings), settings)
+    searcher.search(queries[0])
+    total, retrieval = [], []
+    for query in queries:
+        started = time.perf_counter()
+        vector = searcher.embedder.encode_queries([query])[0]
+        encoded = time.perf_counter()
+        searcher.search(query, k=10, query_vector=vector)
+        done = time.perf_counter()
+        total.append(done - started)
+        retrieval.append(done - encoded)
+    return {"chunks": len(index.chunks), "total": percentiles(total), "retrieval": percentiles(retrieval)}
+
+
+def bench_ask(settings: Settings, queries: list[str]) -> dict:
+    answerer = Answerer(Engine.load(settings))
+    answerer.answer(queries[0])
+    samples = []
+    for query in queries:
+        started = time.perf_counter()
+        answerer.answer(query)
+        samples.append(time.perf_counter() - started)
+    return {"chunks": len(answerer.engine.index.chunks), "latency": percentiles(samples)}
+
+
+def ensure_index(settings: Settings, source: Path, index_dir: Path, console: Console) -> None:
+    try:
+        load_index(index_dir)
+        return
+    except IndexNotFound:
+        pass
+    console.print(f"Indexing {source.name} into {index_dir} (once) ...")
+    ingest([source], index_dir, settings, show_progress=True)
+
+
+def run_bench(settings: Settings, laws: Path, query_count: int) -> None:
+    console = Console()
+    if not laws.exists():
+        raise SystemExit(f"The law corpus {laws} is missing; pass --laws PATH")
+    gold = [q.question for q in load_gold() if not q.history]
+    queries = [gold[i % len(gold)] for i in range(query_count)]
+
+    small = law_subset(laws, 1_000, BENCH_DIR / "laws-1k.jsonl")
+    large = law_subset(laws, 10_500, BENCH_DIR / "laws-10k.jsonl")
+    ingest_result = bench_ingest(settings, small, console)
+
+    table = Table(title=f"Search latency, hybrid, k=10, {query_count} queries (ms)")
+    for column in ("index", "chunks", "p50 total", "p95 total", "p50 retrieval", "p95 retrieval"):
+        table.add_column(column, justify="right")
+    for name, source in (("1k laws", small), ("10k laws", large)):
+        index_dir = BENCH_DIR / f"index-{source.stem}"
+        ensure_index(settings, source, index_dir, console)
+        result = bench_search(settings, index_dir, queries)
+        table.add_row(name, str(result["chunks"]), *(f"{v:.1f}" for v in (*result["total"], *result["retrieval"])))
+    console.print(table)
+    console.print("total = query encoding + retrieval + fusion; retrieval = BM25 + faiss + fusion only")
+
+    ask = bench_ask(settings, queries)
+    console.print(f"/api/ask answer composition on the default index ({ask['chunks']} chunks), {query_count} questions: "
+                  f"p50 {ask['latency'][0]:.1f} ms, p95 {ask['latency'][1]:.1f} ms")
+    console.print(f"Ingest overhead over raw encoding: {ingest_result['overhead'] * 100:.1f}% (target < 15%)")
+    shutil.rmtree(BENCH_DIR / "tmp", ignore_errors=True)

@@ -1,0 +1,112 @@
+"""Retrieval quality: hit@1, hit@5 and MRR@10 for lexical, dense and hybrid, side by side."""
+
+from dataclasses import dataclass
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from evaluation.gold import GoldQuestion, locate
+from ingest.index_store import Index
+from service.retrieval import Searcher, fuse_scores
+
+MODES = ("lexical", "dense", "hybrid")
+
+
+@dataclass
+class RankedQuestion:
+    question: GoldQuestion
+    relevant: set[int]
+    rows: np.ndarray
+    dense: np.ndarray
+    lexical: np.ndarray
+
+
+def relevant_chunks(index: Index, question: GoldQuestion) -> set[int]:
+    """Chunks of the gold document that hold the gold answer span."""
+    document = index.documents[question.document_id]
+    span = locate(question.answer, document)
+    if span is None:
+        raise ValueError(f"{question.id}: answer not found in {question.document_id}")
+    start, end = span
+    return {c.chunk_id for c in index.chunks
+            if c.document_id == question.document_id and c.char_start <= start and end <= c.char_end} or {
+        c.chunk_id for c in index.chunks
+        if c.document_id == question.document_id and c.char_start < end and start < c.char_end}
+
+
+def score_questions(searcher: Searcher, questions: list[GoldQuestion]) -> list[RankedQuestion]:
+    """Run both retrievers once per question; the modes are rankings of the same scores."""
+    questions = [q for q in questions if q.answerable and not q.history]
+    vectors = searcher.embedder.encode_queries([q.question for q in questions])
+    ranked = []
+    for question, vector in zip(questions, vectors):
+        scored = searcher.score(question.question, question.organization, query_vector=vector)
+        ranked.append(RankedQuestion(question, relevant_chunks(searcher.index, question),
+                                     scored.rows, scored.dense, scored.lexical))
+    return ranked
+
+
+def ranking(item: RankedQuestion, mode: str, dense_weight: float) -> list[int]:
+    if mode == "dense":
+        scores = item.dense
+    elif mode == "lexical":
+        scores = np.where(item.lexical > 0, item.lexical, -1.0)
+    else:
+        scores = fuse_scores(item.dense, item.lexical, dense_weight)
+    order = np.argsort(-scores, kind="stable")
+    if mode == "lexical":
+        order = [i for i in order if item.lexical[i] > 0]
+    return [int(item.rows[i]) for i in order[:10]]
+
+
+def metrics(items: list[RankedQuestion], mode: str, dense_weight: float) -> dict[str, float]:
+    hit1 = hit5 = reciprocal = 0.0
+    for item in items:
+        rows = ranking(item, mode, dense_weight)
+        first = next((rank for rank, row in enumerate(rows, 1) if row in item.relevant), None)
+        if first is not None:
+            hit1 += first == 1
+            hit5 += first <= 5
+            reciprocal += 1 / first
+    n = len(items) or 1
+    return {"hit@1": hit1 / n, "hit@5": hit5 / n, "mrr@10": reciprocal / n}
+
+
+def report(searcher: Searcher, questions: list[GoldQuestion], sweep: bool = False, console: Console | None = None) -> dict:
+    console = console or Console()
+    items = score_questions(searcher, questions)
+    weight = searcher.dense_weight
+    results = {mode: metrics(items, mode, weight) for mode in MODES}
+    table = Table(title=f"Retrieval over {len(items)} gold questions (dense weight {weight})")
+    table.add_column("retriever")
+    for name in ("hit@1", "hit@5", "mrr@10"):
+        table.add_column(name, justify="right")
+    for mode in MODES:
+        table.add_row(mode, *(f"{results[mode][m]:.3f}" for m in ("hit@1", "hit@5", "mrr@10")))
+    console.print(table)
+
+    kinds = sorted({i.question.kind for i in items})
+    by_kind = Table(title="Hybrid by question kind")
+    for column in ("kind", "n", "hit@1", "hit@5", "mrr@10"):
+        by_kind.add_column(column)
+    for kind in kinds:
+        subset = [i for i in items if i.question.kind == kind]
+        m = metrics(subset, "hybrid", weight)
+        by_kind.add_row(kind, str(len(subset)), *(f"{m[k]:.3f}" for k in ("hit@1", "hit@5", "mrr@10")))
+    console.print(by_kind)
+
+    misses = [i for i in items if ranking(i, "hybrid", weight)[:1] and ranking(i, "hybrid", weight)[0] not in i.relevant]
+    for item in misses:
+        top = searcher.index.chunks[ranking(item, "hybrid", weight)[0]]
+        console.print(f"[yellow]miss@1[/yellow] {item.question.id} {item.question.question!r} -> {top.document_id} / {top.section[:50]}")
+
+    if sweep:
+        sweep_table = Table(title="Dense weight sweep (hybrid)")
+        for column in ("weight", "hit@1", "hit@5", "mrr@10"):
+            sweep_table.add_column(column)
+        for w in np.linspace(0, 1, 11):
+            m = metrics(items, "hybrid", float(w))
+            sweep_table.add_row(f"{w:.1f}", *(f"{m[k]:.3f}" for k in ("hit@1", "hit@5", "mrr@10")))
+        console.print(sweep_table)
+    return results

@@ -1,0 +1,229 @@
+"""Answers made of exact quotes: retrieve, pick the sentences that answer, or abstain.
+
+No generative model: the answer names its sources and quotes them verbatim. Sentences are
+scored against the question by the dense model and by how much of the question's content
+(weighted by rarity) they contain. The decision to abstain combines those signals; its
+thresholds are calibrated on the gold set (``python -m evaluation answers``).
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ingest.analyzer import analyze_document, analyze_query
+from ingest.records import Hit
+from service.conversations import Turn
+from service.engine import Engine
+from service.language import is_english, looks_like_follow_up, mentioned_organization
+from service.schemas import DocumentSummary, Quote
+from service.sentences import sentence_spans
+
+CANDIDATE_CHUNKS = 4
+MAX_QUOTES = 3
+MAX_QUOTE_CHARS = 700
+# Sentence score = weights · (sentence cosine, coverage of the question, fused chunk score).
+SENTENCE_WEIGHTS = (0.5, 0.3, 0.2)
+# A further quote must score at least this share of the best one.
+SECOND_QUOTE_RATIO = 0.9
+FOCUS_BOOST = 0.15
+# Abstention thresholds, calibrated on evaluation/data/gold.jsonl.
+MIN_COVERAGE = 0.5
+MIN_SENTENCE_COSINE = 0.80
+MIN_ENGLISH_COSINE = 0.80
+
+
+@dataclass
+class Resolved:
+    """The question as retrieval sees it, after the conversation is taken into account."""
+
+    question: str
+    query: str
+    organization: str | None
+    focus_documents: list[str]
+    english: bool
+    follow_up: bool
+
+
+@dataclass
+class Candidate:
+    hit: Hit
+    start: int
+    end: int
+    cosine: float = 0.0
+    coverage: float = 0.0
+    score: float = 0.0
+
+
+@dataclass
+class Answer:
+    answer: str
+    abstained: bool
+    quotes: list[Quote]
+    suggestions: list[DocumentSummary] = field(default_factory=list)
+    resolved: Resolved | None = None
+    signals: dict = field(default_factory=dict)
+
+    def turn(self) -> Turn:
+        resolved = self.resolved
+        return Turn(question=resolved.question, query=resolved.query, organization=resolved.organization,
+                    document_ids=[q.document_id for q in self.quotes], abstained=self.abstained)
+
+
+def resolve(question: str, history: list[Turn], organization: str | None, organizations: list[str]) -> Resolved:
+    """Carry the organisation, documents and topic of earlier turns into a follow-up."""
+    named = mentioned_organization(question, organizations)
+    previous = history[-1] if history else None
+    follow_up = previous is not None and looks_like_follow_up(question)
+    if follow_up:
+        return Resolved(
+            question=question,
+            query=f"{question} {previous.query}",
+            organization=named or previous.organization or organization,
+            focus_documents=[] if named and named != previous.organization else previous.document_ids,
+            english=is_english(question),
+            follow_up=True,
+        )
+    return Resolved(question, question, named or organization, [], is_english(question), False)
+
+
+class Answerer:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.searcher = engine.searcher
+        lexical = engine.index.lexical
+        indptr = np.asarray(lexical.scores["indptr"])
+        self.document_frequency = dict(zip(lexical.vocab_dict.keys(), np.diff(indptr)[list(lexical.vocab_dict.values())]))
+        self.chunk_count = len(engine.index.chunks)
+        self.organizations = sorted({d.organization for d in engine.index.documents.values() if d.organization and not d.shared})
+
+    def idf(self, term: str) -> float:
+        """Rarity of a term; a term the corpus never uses weighs most: nothing can answer about it."""
+        frequency = self.document_frequency.get(term, 0)
+        return float(np.log(1 + (self.chunk_count - frequency + 0.5) / (frequency + 0.5)))
+
+    def coverage(self, query_terms: list[str], text: str) -> float:
+        if not query_terms:
+            return 0.0
+        present = set(analyze_document(text))
+        total = sum(self.idf(t) for t in query_terms)
+        return sum(self.idf(t) for t in query_terms if t in present) / total if total else 0.0
+
+    def answer(self, question: str, history: list[Turn] | None = None, organization: str | None = None) -> Answer:
+        resolved = resolve(question, history or [], organization, self.organizations)
+        embedder = self.searcher.embedder
+        vectors = embedder.encode_queries([resolved.query, question] if resolved.follow_up else [question])
+        hits = self.searcher.search(resolved.query, k=8, organization=resolved.organization, query_vector=vectors[0])
+        if resolved.focus_documents:
+            for hit in hits:
+                if hit.chunk.document_id in resolved.focus_documents:
+                    hit.score += FOCUS_BOOST
+            hits.sort(key=lambda h: -h.score)
+        candidates = self.candidates(hits[:CANDIDATE_CHUNKS])
+        if not candidates:
+            return self.abstain(resolved, hits, {})
+        question_vector = vectors[-1]
+        sentence_vectors = embedder.encode_passages([self.engine.index.documents[c.hit.chunk.document_id].text[c.start:c.end] for c in candidates])
+        cosines = sentence_vectors @ question_vector
+        question_terms = analyze_query(question)
+        for candidate, cosine in zip(candidates, cosines):
+            text = self.engine.index.documents[candidate.hit.chunk.document_id].text[candidate.start:candidate.end]
+            candidate.cosine = float(cosine)
+            candidate.coverage = self.coverage(question_terms, text)
+        top_hit = hits[0].score if hits else 1.0
+        w_cos, w_cov, w_hit = SENTENCE_WEIGHTS
+        for candidate in candidates:
+            candidate.score = w_cos * candidate.cosine + w_cov * candidate.coverage + w_hit * (candidate.hit.score / top_hit if top_hit else 0)
+        candidates.sort(key=lambda c: -c.score)
+
+        best = candidates[0]
+        chunk_coverage = max(self.coverage(question_terms, h.chunk.text) for h in hits[:CANDIDATE_CHUNKS])
+        signals = {"coverage": round(max(c.coverage for c in candidates), 3), "chunk_coverage": round(chunk_coverage, 3),
+                   "cosine": round(max(c.cosine for c in candidates), 3), "dense": round(hits[0].dense_score, 3),
+                   "english": resolved.english, "terms": len(question_terms)}
+        if self.should_abstain(signals, resolved):
+            return self.abstain(resolved, hits, signals)
+        quotes = self.select(candidates)
+        return Answer(compose(quotes, resolved.english), False, quotes, resolved=resolved, signals=signals)
+
+    @staticmethod
+    def should_abstain(signals: dict, resolved: Resolved) -> bool:
+        if resolved.english or signals["terms"] == 0:
+            return signals["cosine"] < MIN_ENGLISH_COSINE
+        if resolved.follow_up:
+            return signals["chunk_coverage"] < MIN_COVERAGE / 2
+        return signals["chunk_coverage"] < MIN_COVERAGE or signals["cosine"] < MIN_SENTENCE_COSINE
+
+    def candidates(self, hits: list[Hit]) -> list[Candidate]:
+        found = []
+        for hit in hits:
+            text = self.engine.index.documents[hit.chunk.document_id].text
+            for start, end in sentence_spans(text, hit.chunk.char_start, hit.chunk.char_end):
+                if end - start >= 12:
+                    found.append(Candidate(hit, start, end))
+        return found
+
+    def select(self, ranked: list[Candidate]) -> list[Quote]:
+        """Up to three quotes: the best sentence, good ones next to it merged in, then other places."""
+        best = ranked[0]
+        chosen = [c for c in ranked if c.score >= best.score * SECOND_QUOTE_RATIO]
+        spans: list[tuple[Candidate, int, int]] = []
+        for candidate in chosen:
+            merged = False
+            for i, (anchor, start, end) in enumerate(spans):
+                same_chunk = anchor.hit.chunk.chunk_id == candidate.hit.chunk.chunk_id
+                text = self.engine.index.documents[anchor.hit.chunk.document_id].text
+                if same_chunk and self._adjacent(text, start, end, candidate):
+                    new_start, new_end = min(start, candidate.start), max(end, candidate.end)
+                    if new_end - new_start <= MAX_QUOTE_CHARS:
+                        spans[i] = (anchor, new_start, new_end)
+                        merged = True
+                    break
+            if not merged and len(spans) < MAX_QUOTES:
+                spans.append((candidate, candidate.start, candidate.end))
+        quotes = []
+        for anchor, start, end in spans:
+            start, end = self._with_lead_in(anchor, start, end)
+            quotes.append(self.engine.quote(anchor.hit.chunk, start, end, anchor.score))
+        return quotes
+
+    @staticmethod
+    def _adjacent(text: str, start: int, end: int, candidate: Candidate) -> bool:
+        gap = text[end:candidate.start] if candidate.start >= end else text[candidate.end:start]
+        return not gap.strip()
+
+    def _with_lead_in(self, anchor: Candidate, start: int, end: int) -> tuple[int, int]:
+        """A list item is quoted with the line that introduces it ("... apima šiuos tikslus:")."""
+        text = self.engine.index.documents[anchor.hit.chunk.document_id].text
+        spans = sentence_spans(text, anchor.hit.chunk.char_start, start)
+        if spans and text[spans[-1][0]:spans[-1][1]].endswith(":") and end - spans[-1][0] <= MAX_QUOTE_CHARS:
+            lead_start = spans[-1][0]
+            between = text[spans[-1][1]:start]
+            if between.count("\n\n") <= 1:
+                return lead_start, end
+        return start, end
+
+    def abstain(self, resolved: Resolved, hits: list[Hit], signals: dict) -> Answer:
+        seen: list[str] = []
+        for hit in hits:
+            if hit.chunk.document_id not in seen:
+                seen.append(hit.chunk.document_id)
+        suggestions = [s for s in (self.engine.summary_of(d) for d in seen[:3]) if s]
+        return Answer(abstention_text(suggestions, resolved.english), True, [], suggestions, resolved, signals)
+
+
+def source_line(quote: Quote) -> str:
+    details = "; ".join(part for part in (quote.organization, quote.section) if part)
+    return f"{quote.title} ({details})" if details else quote.title
+
+
+def compose(quotes: list[Quote], english: bool) -> str:
+    if english:
+        return "\n\n".join(f"According to {source_line(q)}: “{q.text}”" for q in quotes)
+    return "\n\n".join(f"Pagal {source_line(q)}: „{q.text}“" for q in quotes)
+
+
+def abstention_text(suggestions: list[DocumentSummary], english: bool) -> str:
+    titles = "; ".join(s.title for s in suggestions)
+    if english:
+        return "I did not find an answer in the documents provided." + (f" You could look at: {titles}." if titles else "")
+    return "Pateiktuose dokumentuose atsakymo neradau." + (f" Galite pažiūrėti: {titles}." if titles else "")

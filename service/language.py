@@ -1,0 +1,54 @@
+"""Small, explicit language cues: is a question English, does it name an organisation, is it a follow-up."""
+
+import re
+
+from ingest.analyzer import analyze_query, fold
+
+LITHUANIAN_LETTERS = re.compile(r"[ąčęėįšųūž]", re.IGNORECASE)
+WORD = re.compile(r"\w+")
+ENGLISH_CUES = {
+    "what", "how", "who", "which", "when", "where", "why", "does", "do", "is", "are", "can", "the",
+    "of", "and", "for", "our", "policy", "about", "there", "it", "must", "should", "has", "have",
+}
+FOLLOW_UP_OPENERS = ("o ", "ir ", "bet ", "and ", "what about", "how about", "tai ")
+ANAPHORA = {"tai", "ten", "jie", "jos", "jų", "jo", "šis", "ši", "šios", "šie", "šio", "jam", "jai",
+            "this", "that", "there", "it", "they", "them", "its"}
+# First words of organisation names that say nothing about which organisation is meant.
+GENERIC_NAME_WORDS = {"europos", "lietuvos", "valstybės", "savivaldybės", "viešoji", "biudžetinė", "všį", "sbį"}
+
+
+def is_english(question: str) -> bool:
+    if LITHUANIAN_LETTERS.search(question):
+        return False
+    words = [w.lower() for w in WORD.findall(question)]
+    cues = sum(w in ENGLISH_CUES for w in words)
+    return cues >= 2 or (bool(words) and words[0] in {"what", "how", "who", "which", "when", "where", "why", "does", "is", "are", "can"})
+
+
+def organization_aliases(organization: str) -> set[str]:
+    """Query terms that name ``organization``: its first distinctive word, or its acronym."""
+    words = WORD.findall(organization)
+    if not words:
+        return set()
+    if fold(words[0]) in {fold(w) for w in GENERIC_NAME_WORDS}:
+        acronym = "".join(w[0] for w in words if w[0].isalpha()).lower()
+        return {acronym} if len(acronym) >= 3 else set()
+    return set(analyze_query(words[0]))
+
+
+def mentioned_organization(question: str, organizations: list[str]) -> str | None:
+    """The organisation a question names ("Kaune", "Klaipėdos centre", "ESFA"), if exactly one."""
+    terms = set(analyze_query(question)) | {w.lower() for w in WORD.findall(question)}
+    named = [org for org in organizations if organization_aliases(org) & terms]
+    return named[0] if len(named) == 1 else None
+
+
+def looks_like_follow_up(question: str) -> bool:
+    """A short or referring question that only makes sense after the previous one."""
+    low = question.strip().lower()
+    words = WORD.findall(low)
+    if low.startswith(FOLLOW_UP_OPENERS):
+        return True
+    if any(w in ANAPHORA for w in words):
+        return True
+    return len(analyze_query(question)) <= 1

@@ -1,0 +1,70 @@
+import pytest
+
+from ingest.documents import read_documents
+from ingest.readers import ReadError
+from tests.documents_factory import make_docx, make_encrypted_pdf, make_pdf
+
+LIMIT = 10_000_000
+
+
+def test_pdf_text_is_extracted_with_diacritics(tmp_path):
+    path = make_pdf(tmp_path / "skundai.pdf", ["SKUNDŲ NAGRINĖJIMO TVARKA",
+                                              "1. Skundas išnagrinėjamas per 20 darbo dienų nuo jo gavimo."])
+    [document] = read_documents(path, LIMIT, "Testo centras")
+    assert "Skundas išnagrinėjamas per 20 darbo dienų" in document.text
+    assert document.document_id == "skundai" and document.organization == "Testo centras"
+
+
+def test_docx_headings_become_sections(tmp_path):
+    path = make_docx(tmp_path / "Etikos kodeksas.docx", "Etikos kodeksas", "Bendrosios nuostatos",
+                     ["Darbuotojai gerbia paslaugų gavėjų orumą.", "Interesų konfliktas deklaruojamas raštu."])
+    [document] = read_documents(path, LIMIT)
+    assert document.title == "Etikos kodeksas" and document.document_id == "etikos-kodeksas"
+    assert [s.title for s in document.sections] == ["Bendrosios nuostatos"]
+    assert "Interesų konfliktas deklaruojamas raštu." in document.text
+
+
+def test_html_drops_scripts_navigation_and_keeps_headings(tmp_path):
+    path = tmp_path / "chartija.html"
+    path.write_text(
+        "<html><head><title>Chartija</title><script>alert(1)</script></head><body>"
+        "<nav><a href='/'>Pradžia</a></nav><a href='#c'>Skip to content</a>"
+        "<h1>Paslaugų gavėjų chartija</h1><h2>Teisės</h2><p>Paslaugų gavėjas turi teisę būti išklausytas.</p>"
+        "<footer>El. paštas: info@centras.lt</footer></body></html>", encoding="utf-8")
+    [document] = read_documents(path, LIMIT)
+    assert document.title == "Paslaugų gavėjų chartija"
+    assert "alert" not in document.text and "Pradžia" not in document.text and "info@" not in document.text
+    assert "Paslaugų gavėjas turi teisę būti išklausytas." in document.text
+    assert any(s.title == "Teisės" for s in document.sections)
+
+
+def test_law_json_keeps_its_id_title_and_articles():
+    from ingest.settings import PROJECT_ROOT
+
+    [law] = read_documents(PROJECT_ROOT / "corpus" / "laws" / "lt-law-x-493.json", LIMIT)
+    assert law.document_id == "lt-law-x-493" and law.kind == "law" and law.shared
+    assert law.title == "Lietuvos Respublikos socialinių paslaugų įstatymas"
+    assert law.source.startswith("https://e-tar.lt/")
+    assert any(s.title.startswith("20 straipsnis.") for s in law.sections)
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("tuscias.txt", b"", "empty"),
+    ("sugadintas.pdf", b"%PDF-1.4 this is not really a pdf", "damaged"),
+    ("sugadintas.docx", b"PK\x03\x04 not a zip", "damaged"),
+    ("tarpai.txt", b"   \n\n  \n", "no text"),
+    ("lentele.xlsx", b"data", "unsupported"),
+])
+def test_bad_files_say_why(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ReadError, match=reason):
+        read_documents(path, LIMIT)
+
+
+def test_encrypted_and_oversized_files_are_refused(tmp_path):
+    plain = make_pdf(tmp_path / "plain.pdf", ["Tekstas."])
+    with pytest.raises(ReadError, match="encrypted"):
+        read_documents(make_encrypted_pdf(tmp_path / "locked.pdf", plain), LIMIT)
+    with pytest.raises(ReadError, match="over the limit"):
+        read_documents(plain, 10)
