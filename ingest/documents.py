@@ -73,7 +73,7 @@ def make_document(path: Path, raw: RawDocument, entry: dict, organization: str |
         source=entry.get("source_url") or law.get("url") or entry.get("source"),
         date=entry.get("date") or law.get("issued_date"),
         shared=bool(entry.get("shared", bool(law))),
-        kind="law" if law else entry.get("kind", "principle" if entry.get("principle") else "policy"),
+        kind="law" if law else entry.get("kind", "policy"),
         sections=find_sections(text),
     )
     document.content_hash = content_hash(document)

@@ -19,6 +19,7 @@ from ingest.chunking import chunk_document
 from ingest.documents import discover, read_documents
 from ingest.embedding import get_embedder
 from ingest.index_store import IndexNotFound, load_index, write_generation
+from ingest.principles import TAGGER_VERSION, PrincipleTagger
 from ingest.readers import ReadError
 from ingest.records import Chunk, Document
 from ingest.settings import Settings
@@ -145,7 +146,11 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
         raise ReadError("nothing to index: no readable document among the given paths")
     report.documents = len(documents)
     report.chunks = len(chunks)
-    if previous is not None and not (report.added or report.updated or report.removed):
+    unchanged_setup = previous is not None and all(
+        previous.manifest.get(key) == value
+        for key, value in (("analyzer_version", ANALYZER_VERSION), ("tagger_version", TAGGER_VERSION))
+    )
+    if unchanged_setup and not (report.added or report.updated or report.removed):
         report.generation = str(previous.path)
         report.seconds = time.perf_counter() - started
         return report
@@ -169,9 +174,12 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
         chunk.chunk_id = number
     embeddings = np.vstack(vectors).astype(np.float32)
 
-    lexical = bm25s.BM25()
     corpus_terms = [analyze_document(passage_text(documents[c.document_id], c)) for c in chunks]
+    lexical = bm25s.BM25()
     lexical.index(corpus_terms, show_progress=False)
+    tagger = PrincipleTagger(embedder, settings.principles_dir)
+    for chunk, tags in zip(chunks, tagger.tags([set(terms) for terms in corpus_terms], embeddings)):
+        chunk.principles = tags
 
     manifest = {
         "model": settings.model,
@@ -179,6 +187,7 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
         "passage_prompt": settings.passage_prompt,
         "query_prompt": settings.query_prompt,
         "analyzer_version": ANALYZER_VERSION,
+        "tagger_version": TAGGER_VERSION,
         "chunk_size": settings.chunk_size,
         "documents": {d.document_id: d.content_hash for d in documents.values()},
         "chunk_count": len(chunks),

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "data" / "index"
+    # Descriptions of the ten EQUASS principles; the principle tagger learns from them.
+    principles_dir: Path = PROJECT_ROOT / "corpus" / "principles"
 
     # Chunking: target size in characters; sections longer than this are split.
     chunk_size: int = 900

@@ -6,11 +6,13 @@ scored against the question by the dense model and by how much of the question's
 thresholds are calibrated on the gold set (``python -m evaluation answers``).
 """
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest.analyzer import analyze_document, analyze_query
+from ingest.analyzer import analyze_document, analyze_query, fold
+from ingest.principles import Principle, principle_named
 from ingest.records import Hit
 from service.conversations import Turn
 from service.engine import Engine
@@ -30,6 +32,8 @@ FOCUS_BOOST = 0.15
 MIN_COVERAGE = 0.5
 MIN_SENTENCE_COSINE = 0.80
 MIN_ENGLISH_COSINE = 0.80
+# "Which policy covers ethics?": a principle named together with one of these is a coverage question.
+COVERAGE_CUES = re.compile(r"politik|dokument|apim|tvark|igyvendin|reglament|cover|polic|document|implement|address")
 
 
 @dataclass
@@ -87,8 +91,9 @@ def resolve(question: str, history: list[Turn], organization: str | None, organi
 
 
 class Answerer:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, coverage=None):
         self.engine = engine
+        self.coverage = coverage
         self.searcher = engine.searcher
         lexical = engine.index.lexical
         indptr = np.asarray(lexical.scores["indptr"])
@@ -110,6 +115,11 @@ class Answerer:
 
     def answer(self, question: str, history: list[Turn] | None = None, organization: str | None = None) -> Answer:
         resolved = resolve(question, history or [], organization, self.organizations)
+        principle = principle_named(question)
+        if principle is not None and self.coverage is not None and COVERAGE_CUES.search(fold(question)):
+            answer = self.principle_answer(principle, resolved)
+            if answer is not None:
+                return answer
         embedder = self.searcher.embedder
         vectors = embedder.encode_queries([resolved.query, question] if resolved.follow_up else [question])
         hits = self.searcher.search(resolved.query, k=8, organization=resolved.organization, query_vector=vectors[0])
@@ -152,6 +162,19 @@ class Answerer:
         if resolved.follow_up:
             return signals["chunk_coverage"] < MIN_COVERAGE / 2
         return signals["chunk_coverage"] < MIN_COVERAGE or signals["cosine"] < MIN_SENTENCE_COSINE
+
+    def principle_answer(self, principle: Principle, resolved: Resolved) -> Answer | None:
+        """Answer "which policy covers X" from the coverage of principles, best documents first."""
+        covering = self.coverage.covering(principle, resolved.organization)[:MAX_QUOTES]
+        if not covering:
+            return None
+        quotes = [self.coverage.quotes(c, 1)[0] for c in covering]
+        if resolved.english:
+            intro = f"The principle “{principle.name_en}” is covered by these documents:"
+        else:
+            intro = f"Principą „{principle.name_lt}“ apima šie dokumentai:"
+        return Answer(f"{intro}\n\n{compose(quotes, resolved.english)}", False, quotes, resolved=resolved,
+                      signals={"principle": principle.id})
 
     def candidates(self, hits: list[Hit]) -> list[Candidate]:
         found = []

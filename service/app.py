@@ -8,8 +8,10 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from ingest.index_store import IndexNotFound
 from ingest.settings import Settings, get_settings
+from service import principles_api
 from service.answering import Answerer
 from service.conversations import ConversationStore
+from service.coverage import Coverage
 from service.engine import Engine
 from service.schemas import AskRequest, AskResponse, DocumentList, DocumentOut, SearchResponse, Suggestion
 
@@ -34,7 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         try:
             app.state.engine = Engine.load(settings)
-            app.state.answerer = Answerer(app.state.engine)
+            app.state.coverage = Coverage(app.state.engine)
+            app.state.answerer = Answerer(app.state.engine, app.state.coverage)
         except IndexNotFound as error:
             log.error("%s", error)
             app.state.not_ready_reason = str(error)
@@ -46,11 +49,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.engine = None
+    app.state.coverage = None
     app.state.not_ready_reason = "The index is still loading."
     app.state.settings = settings
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
+
+    app.include_router(principles_api.router)
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict:
