@@ -21,7 +21,7 @@ class Embedder:
         self.query_prompt = settings.query_prompt
         self.passage_prompt = settings.passage_prompt
         self.model = SentenceTransformer(settings.model, device="cpu")
-        self.dimension = int(self.model.get_sentence_embedding_dimension())
+        self.dimension = int(self.model.get_embedding_dimension())
 
     def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         return self._encode(texts, self.passage_prompt, show_progress)

@@ -93,11 +93,12 @@ def resolve(question: str, history: list[Turn], organization: str | None, organi
 class Answerer:
     def __init__(self, engine: Engine, coverage=None):
         self.engine = engine
-        self.coverage = coverage
+        self.principle_coverage = coverage
         self.searcher = engine.searcher
         lexical = engine.index.lexical
-        indptr = np.asarray(lexical.scores["indptr"])
-        self.document_frequency = dict(zip(lexical.vocab_dict.keys(), np.diff(indptr)[list(lexical.vocab_dict.values())]))
+        frequencies = np.diff(np.asarray(lexical.scores["indptr"]))
+        # bm25s keeps an empty token at the end of its vocabulary with no postings of its own.
+        self.document_frequency = {term: int(frequencies[i]) for term, i in lexical.vocab_dict.items() if i < len(frequencies)}
         self.chunk_count = len(engine.index.chunks)
         self.organizations = sorted({d.organization for d in engine.index.documents.values() if d.organization and not d.shared})
 
@@ -106,7 +107,7 @@ class Answerer:
         frequency = self.document_frequency.get(term, 0)
         return float(np.log(1 + (self.chunk_count - frequency + 0.5) / (frequency + 0.5)))
 
-    def coverage(self, query_terms: list[str], text: str) -> float:
+    def term_coverage(self, query_terms: list[str], text: str) -> float:
         if not query_terms:
             return 0.0
         present = set(analyze_document(text))
@@ -116,7 +117,7 @@ class Answerer:
     def answer(self, question: str, history: list[Turn] | None = None, organization: str | None = None) -> Answer:
         resolved = resolve(question, history or [], organization, self.organizations)
         principle = principle_named(question)
-        if principle is not None and self.coverage is not None and COVERAGE_CUES.search(fold(question)):
+        if principle is not None and self.principle_coverage is not None and COVERAGE_CUES.search(fold(question)):
             answer = self.principle_answer(principle, resolved)
             if answer is not None:
                 return answer
@@ -138,7 +139,7 @@ class Answerer:
         for candidate, cosine in zip(candidates, cosines):
             text = self.engine.index.documents[candidate.hit.chunk.document_id].text[candidate.start:candidate.end]
             candidate.cosine = float(cosine)
-            candidate.coverage = self.coverage(question_terms, text)
+            candidate.coverage = self.term_coverage(question_terms, text)
         top_hit = hits[0].score if hits else 1.0
         w_cos, w_cov, w_hit = SENTENCE_WEIGHTS
         for candidate in candidates:
@@ -146,7 +147,7 @@ class Answerer:
         candidates.sort(key=lambda c: -c.score)
 
         best = candidates[0]
-        chunk_coverage = max(self.coverage(question_terms, h.chunk.text) for h in hits[:CANDIDATE_CHUNKS])
+        chunk_coverage = max(self.term_coverage(question_terms, h.chunk.text) for h in hits[:CANDIDATE_CHUNKS])
         signals = {"coverage": round(max(c.coverage for c in candidates), 3), "chunk_coverage": round(chunk_coverage, 3),
                    "cosine": round(max(c.cosine for c in candidates), 3), "dense": round(hits[0].dense_score, 3),
                    "english": resolved.english, "terms": len(question_terms)}
@@ -165,10 +166,10 @@ class Answerer:
 
     def principle_answer(self, principle: Principle, resolved: Resolved) -> Answer | None:
         """Answer "which policy covers X" from the coverage of principles, best documents first."""
-        covering = self.coverage.covering(principle, resolved.organization)[:MAX_QUOTES]
+        covering = self.principle_coverage.covering(principle, resolved.organization)[:MAX_QUOTES]
         if not covering:
             return None
-        quotes = [self.coverage.quotes(c, 1)[0] for c in covering]
+        quotes = [self.principle_coverage.quotes(c, 1)[0] for c in covering]
         if resolved.english:
             intro = f"The principle “{principle.name_en}” is covered by these documents:"
         else:

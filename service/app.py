@@ -5,10 +5,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from ingest.index_store import IndexNotFound
 from ingest.settings import Settings, get_settings
-from service import principles_api
+from service import pages, principles_api
 from service.answering import Answerer
 from service.conversations import ConversationStore
 from service.coverage import Coverage
@@ -57,6 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
 
     app.include_router(principles_api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict:

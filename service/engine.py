@@ -43,7 +43,7 @@ class Engine:
             organization=document.organization,
             section=chunk.section,
             url=f"{document.url}?start={start}&end={end}",
-            source_url=document.source,
+            source_url=published_url(document),
             char_start=start,
             char_end=end,
             score=round(score, 4),
@@ -74,6 +74,12 @@ class Engine:
         )
 
 
+def published_url(document: Document) -> str | None:
+    """Where the document was published, if its provenance is a web address (not a note)."""
+    source = document.source or ""
+    return source if source.startswith(("http://", "https://")) else None
+
+
 def visible(document: Document, organization: str | None) -> bool:
     return not organization or document.shared or document.organization == organization
 
@@ -84,7 +90,7 @@ def summary(document: Document) -> DocumentSummary:
         title=document.title,
         organization=document.organization,
         url=document.url or f"/documents/{document.document_id}",
-        source_url=document.source,
+        source_url=published_url(document),
         date=document.date,
         kind=document.kind,
         shared=document.shared,

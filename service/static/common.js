@@ -1,0 +1,379 @@
+/* Shared by the pages: translations, the language switch, safe DOM building and API calls.
+ * Everything from the server is inserted as text (textContent / text nodes), never as HTML. */
+(function () {
+  "use strict";
+
+  var MESSAGES = {
+    lt: {
+      "brand": "EQUASS asistentas",
+      "skip": "Pereiti prie turinio",
+      "nav.label": "Pagrindinis meniu",
+      "nav.chat": "Pokalbis",
+      "nav.principles": "Principai",
+      "nav.onboarding": "Naujam darbuotojui",
+      "lang.switch": "Switch to English",
+      "lang.other": "EN",
+      "loading": "Įkeliama…",
+      "busy": "Ieškau atsakymo…",
+      "send": "Siųsti",
+      "unreachable": "Paslauga nepasiekiama. Bandykite vėliau.",
+      "org.label": "Organizacija",
+      "org.mine": "Mano organizacija",
+      "org.all": "Visos organizacijos",
+      "chat.title": "Pokalbis su asistentu",
+      "chat.new": "Naujas pokalbis",
+      "chat.welcome": "Klauskite apie EQUASS, savo organizacijos politikas ir įstatymus",
+      "chat.intro": "Atsakymai sudaryti tik iš tikslių citatų su nuorodomis į šaltinį.",
+      "chat.examples": "Pavyzdiniai klausimai",
+      "chat.messages": "Pokalbio žinutės",
+      "chat.label": "Jūsų klausimas",
+      "chat.placeholder": "Įrašykite klausimą…",
+      "chat.hint": "Enter – siųsti, Shift+Enter – nauja eilutė",
+      "chat.you": "Jūs",
+      "chat.assistant": "Asistentas",
+      "chat.notFound": "Atsakymas nerastas",
+      "chat.lookAt": "Galite pažiūrėti:",
+      "chat.retry": "Bandyti dar kartą",
+      "quote.open": "Atidaryti citatą dokumente",
+      "quote.source": "Šaltinis",
+      "quote.principles": "EQUASS principai",
+      "doc.back": "← Atgal į pokalbį",
+      "doc.loading": "Įkeliama…",
+      "doc.jump": "Rodyti pažymėtą citatą",
+      "doc.toc": "Turinys",
+      "doc.organization": "Organizacija",
+      "doc.date": "Data",
+      "doc.kind": "Rūšis",
+      "doc.source": "Šaltinis",
+      "doc.notFound": "Dokumentas nerastas.",
+      "doc.highlight": "Pažymėta citata",
+      "kind.law": "įstatymas",
+      "kind.policy": "organizacijos dokumentas",
+      "kind.equass": "EQUASS principo aprašas",
+      "cov.title": "Kuri politika apima kurį EQUASS principą",
+      "cov.intro": "Lentelė rodo, kiek stipriai kiekvienas dokumentas apima kiekvieną principą. Spragos – principai, kurių organizacijos dokumentai neapima arba apima silpnai.",
+      "cov.gaps": "Spragos",
+      "cov.matrix": "Aprėpties lentelė",
+      "cov.caption": "Dokumentai ir principai",
+      "cov.document": "Dokumentas",
+      "cov.none": "neapima",
+      "cov.weak": "apima silpnai",
+      "cov.strong": "apima stipriai",
+      "cov.missing": "Neapima jokia organizacijos politika",
+      "cov.weakGap": "Apima tik silpnai",
+      "cov.noGaps": "Spragų nerasta: kiekvieną principą stipriai apima bent vienas organizacijos dokumentas.",
+      "cov.best": "stipriausias dokumentas",
+      "cov.details": "Principą apimantys dokumentai",
+      "cov.noDocs": "Nė vienas dokumentas šio principo neapima.",
+      "cov.strength": "stiprumas",
+      "onb.title": "Dešimt žingsnių naujam darbuotojui",
+      "onb.intro": "Kiekvienas žingsnis – vienas EQUASS principas ir jūsų organizacijos dokumentai, kurie jį įgyvendina.",
+      "onb.progress": "Pažanga",
+      "onb.of": "iš",
+      "onb.done": "Perskaičiau",
+      "onb.what": "Ką principas reiškia",
+      "onb.docs": "Kaip tai įgyvendinama",
+      "onb.noDocs": "Šį principą įgyvendinančių dokumentų nerasta.",
+      "onb.ask": "Paklauskite asistento"
+    },
+    en: {
+      "brand": "EQUASS assistant",
+      "skip": "Skip to content",
+      "nav.label": "Main menu",
+      "nav.chat": "Chat",
+      "nav.principles": "Principles",
+      "nav.onboarding": "New staff",
+      "lang.switch": "Perjungti į lietuvių kalbą",
+      "lang.other": "LT",
+      "loading": "Loading…",
+      "busy": "Looking for an answer…",
+      "send": "Send",
+      "unreachable": "The service is unreachable. Please try again later.",
+      "org.label": "Organisation",
+      "org.mine": "My organisation",
+      "org.all": "All organisations",
+      "chat.title": "Chat with the assistant",
+      "chat.new": "New conversation",
+      "chat.welcome": "Ask about EQUASS, your organisation's policies and the law",
+      "chat.intro": "Answers are made only of exact quotes, each linked to its source.",
+      "chat.examples": "Example questions",
+      "chat.messages": "Conversation messages",
+      "chat.label": "Your question",
+      "chat.placeholder": "Type a question…",
+      "chat.hint": "Enter to send, Shift+Enter for a new line",
+      "chat.you": "You",
+      "chat.assistant": "Assistant",
+      "chat.notFound": "No answer found",
+      "chat.lookAt": "You could look at:",
+      "chat.retry": "Try again",
+      "quote.open": "Open the quote in the document",
+      "quote.source": "Source",
+      "quote.principles": "EQUASS principles",
+      "doc.back": "← Back to the chat",
+      "doc.loading": "Loading…",
+      "doc.jump": "Show the highlighted quote",
+      "doc.toc": "Contents",
+      "doc.organization": "Organisation",
+      "doc.date": "Date",
+      "doc.kind": "Kind",
+      "doc.source": "Source",
+      "doc.notFound": "Document not found.",
+      "doc.highlight": "Highlighted quote",
+      "kind.law": "law",
+      "kind.policy": "organisation's document",
+      "kind.equass": "EQUASS principle description",
+      "cov.title": "Which policy covers which EQUASS principle",
+      "cov.intro": "The table shows how strongly each document covers each principle. Gaps are principles that an organisation's documents do not cover, or cover only weakly.",
+      "cov.gaps": "Gaps",
+      "cov.matrix": "Coverage table",
+      "cov.caption": "Documents and principles",
+      "cov.document": "Document",
+      "cov.none": "not covered",
+      "cov.weak": "weakly covered",
+      "cov.strong": "strongly covered",
+      "cov.missing": "Not covered by any of the organisation's policies",
+      "cov.weakGap": "Covered only weakly",
+      "cov.noGaps": "No gaps: every principle is strongly covered by at least one of the organisation's documents.",
+      "cov.best": "strongest document",
+      "cov.details": "Documents covering the principle",
+      "cov.noDocs": "No document covers this principle.",
+      "cov.strength": "strength",
+      "onb.title": "Ten steps for a new employee",
+      "onb.intro": "Each step is one EQUASS principle and your organisation's documents that put it into practice.",
+      "onb.progress": "Progress",
+      "onb.of": "of",
+      "onb.done": "I have read this",
+      "onb.what": "What the principle means",
+      "onb.docs": "How it is put into practice",
+      "onb.noDocs": "No documents implementing this principle were found.",
+      "onb.ask": "Ask the assistant"
+    }
+  };
+
+  var LANG_KEY = "equass-lang";
+  var ORG_KEY = "equass-organization";
+  var listeners = [];
+
+  function stored(storage, key) {
+    try { return window[storage].getItem(key); } catch (e) { return null; }
+  }
+
+  function store(storage, key, value) {
+    try {
+      if (value === null || value === undefined || value === "") window[storage].removeItem(key);
+      else window[storage].setItem(key, value);
+    } catch (e) { /* storage disabled: the setting lasts for this page only */ }
+  }
+
+  var lang = stored("localStorage", LANG_KEY) === "en" ? "en" : "lt";
+
+  function t(key) {
+    return (MESSAGES[lang] && MESSAGES[lang][key]) || MESSAGES.lt[key] || key;
+  }
+
+  /* Fill every element marked with data-i18n* under root with the current language. */
+  function translate(root) {
+    root = root || document;
+    root.querySelectorAll("[data-i18n]").forEach(function (node) { node.textContent = t(node.dataset.i18n); });
+    root.querySelectorAll("[data-i18n-placeholder]").forEach(function (node) { node.placeholder = t(node.dataset.i18nPlaceholder); });
+    root.querySelectorAll("[data-i18n-aria-label]").forEach(function (node) { node.setAttribute("aria-label", t(node.dataset.i18nAriaLabel)); });
+  }
+
+  function applyLanguage() {
+    document.documentElement.lang = lang;
+    translate(document);
+    var toggle = document.getElementById("lang-toggle");
+    if (toggle) {
+      toggle.textContent = t("lang.other");
+      toggle.setAttribute("aria-label", t("lang.switch"));
+    }
+    var title = document.querySelector("title");
+    if (title && !title.dataset.keep) title.textContent = title.textContent.replace(/EQUASS (asistentas|assistant)/, t("brand"));
+  }
+
+  function setLanguage(value) {
+    lang = value === "en" ? "en" : "lt";
+    store("localStorage", LANG_KEY, lang);
+    applyLanguage();
+    listeners.forEach(function (listener) { listener(lang); });
+  }
+
+  /* el("a", {href: "/x", class: "y"}, ["text", otherNode]): strings become text nodes. */
+  function el(tag, attributes, children) {
+    var node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (name) {
+      var value = attributes[name];
+      if (value === null || value === undefined || value === false) return;
+      if (name === "text") node.textContent = value;
+      else if (name === "class") node.className = value;
+      else if (name.slice(0, 2) === "on") node.addEventListener(name.slice(2), value);
+      else node.setAttribute(name, value === true ? "" : value);
+    });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined || child === false) return;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  /* A link target we are willing to put in href: a path on this server, or an http(s) address. */
+  function safeHref(url) {
+    if (typeof url !== "string") return null;
+    if (url.charAt(0) === "/" && url.charAt(1) !== "/" && url.charAt(1) !== "\\") return url;
+    return /^https?:\/\//i.test(url) ? url : null;
+  }
+
+  function ApiError(status, message) {
+    this.status = status;
+    this.message = message;
+  }
+
+  /* fetch JSON; rejects with ApiError(0) when the server cannot be reached. */
+  function api(path, options) {
+    options = options || {};
+    var init = { method: options.method || "GET", headers: { "Accept": "application/json" } };
+    if (options.body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(options.body);
+    }
+    return fetch(path, init).then(function (response) {
+      if (!response.ok) {
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          throw new ApiError(response.status, typeof data.detail === "string" ? data.detail : "");
+        });
+      }
+      return response.json();
+    }, function () { throw new ApiError(0, ""); });
+  }
+
+  function errorMessage(error) {
+    if (error instanceof ApiError && error.status === 404) return t("doc.notFound");
+    return t("unreachable");
+  }
+
+  /* Organisations that have their own documents (laws and EQUASS texts are shared by all). */
+  function organizations() {
+    return api("/api/documents").then(function (data) {
+      var names = {};
+      data.documents.forEach(function (d) { if (d.organization && !d.shared) names[d.organization] = true; });
+      return Object.keys(names).sort(function (a, b) { return a.localeCompare(b, "lt"); });
+    });
+  }
+
+  /* Fill the #organization select, restore the saved choice and report changes. */
+  function organizationPicker(onChange) {
+    var select = document.getElementById("organization");
+    if (!select) return Promise.resolve(null);
+    var saved = stored("localStorage", ORG_KEY) || "";
+    select.addEventListener("change", function () {
+      store("localStorage", ORG_KEY, select.value);
+      onChange(select.value || null);
+    });
+    return organizations().then(function (names) {
+      names.forEach(function (name) { select.appendChild(el("option", { value: name }, [name])); });
+      if (names.indexOf(saved) >= 0) select.value = saved;
+      return select.value || null;
+    }, function () { return null; });
+  }
+
+  function currentOrganization() {
+    var select = document.getElementById("organization");
+    return select && select.value ? select.value : null;
+  }
+
+  function principleName(principle) {
+    return lang === "en" ? principle.name_en : principle.name_lt;
+  }
+
+  /* A quote: its source line (linked to the exact place in the document) over a blockquote. */
+  function quoteFigure(quote, principleNames) {
+    var href = safeHref(quote.url);
+    var details = [quote.organization, quote.section].filter(Boolean).join(" · ");
+    var caption = el("figcaption", { class: "source" }, [
+      href ? el("a", { href: href, title: t("quote.open") }, [quote.title]) : el("span", {}, [quote.title]),
+      details ? el("span", { class: "source-details" }, [details]) : null
+    ]);
+    var names = (quote.principles || []).map(function (id) { return principleNames && principleNames[id]; }).filter(Boolean);
+    var tags = names.length ? el("p", { class: "tags" }, [t("quote.principles") + ": " + names.join(", ")]) : null;
+    return el("figure", { class: "quote" }, [caption, el("blockquote", {}, [quote.text]), tags]);
+  }
+
+  /* Split an answer into its own paragraphs and the quotes it carries, in order. A paragraph
+   * holding a quote ("According to <source>: “<quote>”") is replaced by that quote, shown with its
+   * source line; quotes the answer text does not carry are added at the end. */
+  function answerParts(answer, quotes) {
+    var parts = [];
+    var cursor = 0;
+    var shown = {};
+    function paragraphs(text) {
+      text.split(/\n\s*\n/).forEach(function (p) { if (p.trim()) parts.push({ text: p.trim() }); });
+    }
+    quotes.map(function (q, i) { return { index: i, at: q.text ? answer.indexOf(q.text) : -1 }; })
+      .filter(function (f) { return f.at >= 0; })
+      .sort(function (a, b) { return a.at - b.at; })
+      .forEach(function (found) {
+        if (found.at < cursor) return;
+        var start = Math.max(answer.lastIndexOf("\n\n", found.at), cursor);
+        var next = answer.indexOf("\n\n", found.at + quotes[found.index].text.length);
+        paragraphs(answer.slice(cursor, start));
+        parts.push({ quote: quotes[found.index] });
+        shown[found.index] = true;
+        cursor = next < 0 ? answer.length : next;
+      });
+    paragraphs(answer.slice(cursor));
+    quotes.forEach(function (q, i) { if (!shown[i]) parts.push({ quote: q }); });
+    return parts;
+  }
+
+  /* The refusal without its own list of titles, when the page shows the suggestions as links. */
+  function withoutTitles(answer, suggestions) {
+    var cut = answer.length;
+    (suggestions || []).forEach(function (s) {
+      var at = s.title ? answer.indexOf(s.title) : -1;
+      if (at >= 0 && at < cut) cut = at;
+    });
+    if (cut === answer.length) return answer;
+    var sentenceEnd = answer.slice(0, cut).search(/[.!?](?=[^.!?]*$)/);
+    return sentenceEnd > 0 ? answer.slice(0, sentenceEnd + 1) : answer;
+  }
+
+  var principleNamesCache = null;
+  /* {principle id: name in the current language}; empty when the principles API is missing. */
+  function principleNames() {
+    if (!principleNamesCache) {
+      principleNamesCache = api("/api/principles").then(function (data) { return data.principles; }, function () { return []; });
+    }
+    return principleNamesCache.then(function (principles) {
+      var names = {};
+      principles.forEach(function (p) { names[p.id] = principleName(p); });
+      return names;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    applyLanguage();
+    var toggle = document.getElementById("lang-toggle");
+    if (toggle) toggle.addEventListener("click", function () { setLanguage(lang === "lt" ? "en" : "lt"); });
+  });
+
+  window.Equass = {
+    t: t,
+    lang: function () { return lang; },
+    onLanguage: function (listener) { listeners.push(listener); },
+    translate: translate,
+    el: el,
+    safeHref: safeHref,
+    api: api,
+    ApiError: ApiError,
+    errorMessage: errorMessage,
+    organizationPicker: organizationPicker,
+    currentOrganization: currentOrganization,
+    principleName: principleName,
+    principleNames: principleNames,
+    quoteFigure: quoteFigure,
+    withoutTitles: withoutTitles,
+    answerParts: answerParts,
+    stored: stored,
+    store: store
+  };
+})();

@@ -1,0 +1,273 @@
+/* The embeddable assistant:
+ *   <script src="https://ASSISTANT-HOST/widget.js" data-organization="..." data-lang="lt"></script>
+ * adds a floating button that opens a chat panel talking to /api/ask on the host the script came
+ * from. It lives in a Shadow DOM so the host page's CSS does not reach it. The host page's origin
+ * must be listed in the assistant's EQUASS_CORS_ORIGINS setting. Answers are inserted as text only. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.__equassWidget) return;
+  window.__equassWidget = true;
+
+  var base = new URL(".", script.src);
+  var organization = script.getAttribute("data-organization") || null;
+  var LANG_KEY = "equass-widget-lang";
+  var TEXT = {
+    lt: {
+      open: "Klauskite EQUASS asistento", title: "EQUASS asistentas", close: "Uždaryti",
+      fresh: "Naujas pokalbis", label: "Jūsų klausimas", placeholder: "Įrašykite klausimą…",
+      send: "Siųsti", busy: "Ieškau atsakymo…", unreachable: "Paslauga nepasiekiama. Bandykite vėliau.",
+      notFound: "Atsakymas nerastas", lookAt: "Galite pažiūrėti:", messages: "Pokalbio žinutės",
+      intro: "Atsakau tik tikslių citatų iš dokumentų pagalba, su nuorodomis į šaltinį.",
+      hint: "Enter – siųsti, Shift+Enter – nauja eilutė, Esc – uždaryti",
+      you: "Jūs", assistant: "Asistentas", other: "EN", switchTo: "Switch to English"
+    },
+    en: {
+      open: "Ask the EQUASS assistant", title: "EQUASS assistant", close: "Close",
+      fresh: "New conversation", label: "Your question", placeholder: "Type a question…",
+      send: "Send", busy: "Looking for an answer…", unreachable: "The service is unreachable. Please try again later.",
+      notFound: "No answer found", lookAt: "You could look at:", messages: "Conversation messages",
+      intro: "I answer only with exact quotes from the documents, each linked to its source.",
+      hint: "Enter to send, Shift+Enter for a new line, Esc to close",
+      you: "You", assistant: "Assistant", other: "LT", switchTo: "Perjungti į lietuvių kalbą"
+    }
+  };
+
+  function savedLanguage() {
+    try { return window.localStorage.getItem(LANG_KEY); } catch (e) { return null; }
+  }
+  var lang = script.getAttribute("data-lang") || savedLanguage() ||
+    ((document.documentElement.lang || "").toLowerCase().indexOf("en") === 0 ? "en" : "lt");
+  if (!TEXT[lang]) lang = "lt";
+  function t(key) { return TEXT[lang][key]; }
+
+  function el(tag, attributes, children) {
+    var node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (name) {
+      var value = attributes[name];
+      if (value === null || value === undefined || value === false) return;
+      if (name === "class") node.className = value;
+      else if (name.slice(0, 2) === "on") node.addEventListener(name.slice(2), value);
+      else node.setAttribute(name, value === true ? "" : value);
+    });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined || child === false) return;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  /* Links point back to the assistant's own pages; anything else is not made a link. */
+  function assistantLink(url) {
+    if (typeof url !== "string" || url.charAt(0) !== "/" || url.charAt(1) === "/") return null;
+    return new URL(url, base).href;
+  }
+
+  /* The refusal without its own list of titles, since the suggestions are shown as links. */
+  function withoutTitles(answer, suggestions) {
+    var cut = answer.length;
+    suggestions.forEach(function (s) {
+      var at = s.title ? answer.indexOf(s.title) : -1;
+      if (at >= 0 && at < cut) cut = at;
+    });
+    if (cut === answer.length) return answer;
+    var sentenceEnd = answer.slice(0, cut).search(/[.!?](?=[^.!?]*$)/);
+    return sentenceEnd > 0 ? answer.slice(0, sentenceEnd + 1) : answer;
+  }
+
+  var host = el("equass-assistant", {});
+  var root = host.attachShadow({ mode: "open" });
+  var sheet = el("link", { rel: "stylesheet", href: new URL("static/widget.css", base).href });
+  var launcher = el("button", { type: "button", class: "launcher", "aria-expanded": "false", "aria-controls": "equass-panel" });
+  var launcherIcon = el("span", { class: "launcher-icon", "aria-hidden": "true" }, ["?"]);
+  var launcherText = el("span", { class: "launcher-text" });
+  launcher.appendChild(launcherIcon);
+  launcher.appendChild(launcherText);
+
+  var heading = el("h2", { id: "equass-title" });
+  var langButton = el("button", { type: "button", class: "tool lang" });
+  var freshButton = el("button", { type: "button", class: "tool fresh" });
+  var closeButton = el("button", { type: "button", class: "tool close" }, [el("span", { "aria-hidden": "true" }, ["×"])]);
+  var intro = el("p", { class: "intro" });
+  var list = el("ol", { class: "messages", "aria-live": "polite", "aria-busy": "false" });
+  var status = el("p", { class: "status", role: "status", hidden: true }, [el("span", { class: "spinner", "aria-hidden": "true" })]);
+  var statusText = el("span");
+  status.appendChild(statusText);
+  var label = el("label", { for: "equass-question", class: "visually-hidden" });
+  var input = el("textarea", { id: "equass-question", rows: "2", maxlength: "2000", "aria-describedby": "equass-hint" });
+  var send = el("button", { type: "submit", class: "send" });
+  var hint = el("p", { id: "equass-hint", class: "hint" });
+  var form = el("form", { class: "composer", autocomplete: "off" }, [label, input, send, hint]);
+  var panel = el("section", { id: "equass-panel", class: "panel", role: "dialog", "aria-labelledby": "equass-title", hidden: true }, [
+    el("header", {}, [heading, langButton, freshButton, closeButton]),
+    el("div", { class: "body" }, [intro, list, status]),
+    form
+  ]);
+  root.appendChild(sheet);
+  root.appendChild(panel);
+  root.appendChild(launcher);
+
+  var conversationId = null;
+  var busy = false;
+
+  function applyLanguage() {
+    launcher.setAttribute("aria-label", t("open"));
+    launcherText.textContent = t("title");
+    heading.textContent = t("title");
+    langButton.textContent = t("other");
+    langButton.setAttribute("aria-label", t("switchTo"));
+    freshButton.textContent = t("fresh");
+    closeButton.setAttribute("aria-label", t("close"));
+    intro.textContent = t("intro");
+    list.setAttribute("aria-label", t("messages"));
+    statusText.textContent = t("busy");
+    label.textContent = t("label");
+    input.placeholder = t("placeholder");
+    send.textContent = t("send");
+    hint.textContent = t("hint");
+  }
+
+  function open() {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    input.focus();
+  }
+
+  function close() {
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.focus();
+  }
+
+  function quoteFigure(quote) {
+    var href = assistantLink(quote.url);
+    var details = [quote.organization, quote.section].filter(Boolean).join(" · ");
+    return el("figure", { class: "quote" }, [
+      el("figcaption", { class: "source" }, [
+        href ? el("a", { href: href, target: "_blank", rel: "noopener" }, [quote.title]) : el("span", {}, [quote.title]),
+        details ? el("span", { class: "details" }, [details]) : null
+      ]),
+      el("blockquote", {}, [quote.text])
+    ]);
+  }
+
+  /* Split an answer into its own paragraphs and the quotes it carries, in order. A paragraph
+   * holding a quote ("According to <source>: “<quote>”") is replaced by that quote, shown with its
+   * source line; quotes the answer text does not carry are added at the end. */
+  function answerParts(answer, quotes) {
+    var parts = [];
+    var cursor = 0;
+    var shown = {};
+    function paragraphs(text) {
+      text.split(/\n\s*\n/).forEach(function (p) { if (p.trim()) parts.push({ text: p.trim() }); });
+    }
+    quotes.map(function (q, i) { return { index: i, at: q.text ? answer.indexOf(q.text) : -1 }; })
+      .filter(function (f) { return f.at >= 0; })
+      .sort(function (a, b) { return a.at - b.at; })
+      .forEach(function (found) {
+        if (found.at < cursor) return;
+        var start = Math.max(answer.lastIndexOf("\n\n", found.at), cursor);
+        var next = answer.indexOf("\n\n", found.at + quotes[found.index].text.length);
+        paragraphs(answer.slice(cursor, start));
+        parts.push({ quote: quotes[found.index] });
+        shown[found.index] = true;
+        cursor = next < 0 ? answer.length : next;
+      });
+    paragraphs(answer.slice(cursor));
+    quotes.forEach(function (q, i) { if (!shown[i]) parts.push({ quote: q }); });
+    return parts;
+  }
+
+  function answerNode(response) {
+    if (response.abstained) {
+      var links = (response.suggestions || []).filter(function (s) { return assistantLink(s.url); });
+      var box = el("div", { class: "answer abstained" }, [el("p", { class: "label" }, [t("notFound")]),
+        el("p", {}, [links.length ? withoutTitles(response.answer, links) : response.answer])]);
+      if (links.length) {
+        box.appendChild(el("p", {}, [t("lookAt")]));
+        box.appendChild(el("ul", {}, links.map(function (s) {
+          return el("li", {}, [el("a", { href: assistantLink(s.url), target: "_blank", rel: "noopener" }, [s.title])]);
+        })));
+      }
+      return box;
+    }
+    var body = el("div", { class: "answer" }, [el("span", { class: "visually-hidden" }, [t("assistant") + ": "])]);
+    answerParts(response.answer, response.quotes).forEach(function (part) {
+      body.appendChild(part.quote ? quoteFigure(part.quote) : el("p", {}, [part.text]));
+    });
+    return body;
+  }
+
+  function setBusy(value) {
+    busy = value;
+    send.disabled = value;
+    list.setAttribute("aria-busy", value ? "true" : "false");
+    status.hidden = !value;
+  }
+
+  function ask(question) {
+    var item = el("li", { class: "exchange" }, [
+      el("div", { class: "question" }, [el("span", { class: "visually-hidden" }, [t("you") + ": "]), question])]);
+    list.appendChild(item);
+    intro.hidden = true;
+    setBusy(true);
+    fetch(new URL("api/ask", base).href, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ question: question, conversation_id: conversationId, organization: organization })
+    }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    }).then(function (response) {
+      conversationId = response.conversation_id;
+      item.appendChild(answerNode(response));
+    }, function () {
+      item.appendChild(el("div", { class: "answer error", role: "alert" }, [t("unreachable")]));
+    }).then(function () {
+      setBusy(false);
+      item.scrollIntoView({ block: "start" });
+    });
+  }
+
+  launcher.addEventListener("click", function () { if (panel.hidden) open(); else close(); });
+  closeButton.addEventListener("click", close);
+  freshButton.addEventListener("click", function () {
+    conversationId = null;
+    list.textContent = "";
+    intro.hidden = false;
+    input.focus();
+  });
+  langButton.addEventListener("click", function () {
+    lang = lang === "lt" ? "en" : "lt";
+    try { window.localStorage.setItem(LANG_KEY, lang); } catch (e) { /* the choice lasts for this page */ }
+    applyLanguage();
+  });
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      close();
+    }
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var question = input.value.trim();
+    if (!question || busy) return;
+    input.value = "";
+    ask(question);
+  });
+
+  applyLanguage();
+  /* Shown once its stylesheet has arrived, so the button never flashes unstyled. */
+  host.style.visibility = "hidden";
+  sheet.addEventListener("load", function () { host.style.visibility = ""; });
+  sheet.addEventListener("error", function () { host.style.visibility = ""; });
+
+  function attach() { document.body.appendChild(host); }
+  if (document.body) attach(); else document.addEventListener("DOMContentLoaded", attach);
+})();
