@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
 
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:

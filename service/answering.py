@@ -182,7 +182,9 @@ class Answerer:
         for hit in hits:
             text = self.engine.index.documents[hit.chunk.document_id].text
             for start, end in sentence_spans(text, hit.chunk.char_start, hit.chunk.char_end):
-                if end - start >= 12:
+                # A line that only introduces a list ("... analizuojama:") answers nothing alone;
+                # it is quoted together with its item (see _with_lead_in).
+                if end - start >= 12 and not text[start:end].rstrip().endswith(":"):
                     found.append(Candidate(hit, start, end))
         return found
 
@@ -235,15 +237,21 @@ class Answerer:
         return Answer(abstention_text(suggestions, resolved.english), True, [], suggestions, resolved, signals)
 
 
-def source_line(quote: Quote) -> str:
-    details = "; ".join(part for part in (quote.organization, quote.section) if part)
-    return f"{quote.title} ({details})" if details else quote.title
+def source_details(quote: Quote) -> str:
+    """Organisation (unless the title already names it) and section, for the source line."""
+    organization = quote.organization
+    if organization and organization.split()[0] in quote.title:
+        organization = ""
+    details = "; ".join(part for part in (organization, quote.section) if part and part != quote.title)
+    return f" ({details})" if details else ""
 
 
 def compose(quotes: list[Quote], english: bool) -> str:
+    """The answer text: each quote under the name of its source. Titles stay in the nominative
+    ("Dokumente „...“ rašoma"), so no Lithuanian declension is needed."""
     if english:
-        return "\n\n".join(f"According to {source_line(q)}: “{q.text}”" for q in quotes)
-    return "\n\n".join(f"Pagal {source_line(q)}: „{q.text}“" for q in quotes)
+        return "\n\n".join(f"The document “{q.title}”{source_details(q)} says: “{q.text}”" for q in quotes)
+    return "\n\n".join(f"Dokumente „{q.title}“{source_details(q)} rašoma: „{q.text}“" for q in quotes)
 
 
 def abstention_text(suggestions: list[DocumentSummary], english: bool) -> str:

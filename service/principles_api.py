@@ -2,6 +2,7 @@
 
 import csv
 import io
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
@@ -77,7 +78,7 @@ def coverage_csv(request: Request, organization: str | None = None) -> Response:
     name = f"coverage-{organization or 'all'}.csv".replace(" ", "_")
     # A byte-order mark lets spreadsheet programs read the Lithuanian letters as UTF-8.
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
 
 @router.get("/api/onboarding")

@@ -1,0 +1,76 @@
+"""Principles, coverage and onboarding over the real default corpus."""
+
+import csv
+import io
+
+from ingest.principles import PRINCIPLES
+
+ORGANIZATION = "Kauno rajono socialinių paslaugų centras"
+
+
+def test_ten_principles_with_both_names(client):
+    principles = client.get("/api/principles").json()["principles"]
+    assert [p["id"] for p in principles] == [p.id for p in PRINCIPLES]
+    assert len(principles) == 10
+    for principle in principles:
+        assert principle["name_lt"] and principle["name_en"]
+        assert principle["description_document_id"].startswith("equass-")
+
+
+def test_each_principle_page_lists_a_covering_document(client):
+    for principle in PRINCIPLES:
+        body = client.get(f"/api/principles/{principle.id}").json()
+        assert body["documents"], f"no document covers {principle.id}"
+        strengths = [d["strength"] for d in body["documents"]]
+        assert all(d["kind"] != "equass" for d in body["documents"])
+        own = [d for d in body["documents"] if d["kind"] != "law"]
+        assert [d["strength"] for d in own] == sorted((d["strength"] for d in own), reverse=True)
+        assert all(s > 0 for s in strengths)
+        for document in body["documents"]:
+            for quote in document["quotes"]:
+                assert principle.id in quote["principles"]
+        assert body["summary"]["document_id"].startswith("equass-")
+    assert client.get("/api/principles/nera").status_code == 404
+
+
+def test_coverage_csv_has_the_numbers_of_the_json(client):
+    matrix = client.get("/api/coverage", params={"organization": ORGANIZATION}).json()
+    response = client.get("/api/coverage.csv", params={"organization": ORGANIZATION})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r["document_id"] for r in rows] == [d["document_id"] for d in matrix["documents"]]
+    cells = {(c["document_id"], c["principle"]): c["strength"] for c in matrix["cells"]}
+    for row in rows:
+        for principle in PRINCIPLES:
+            assert float(row[principle.id]) == cells[(row["document_id"], principle.id)]
+    organizations = {d["organization"] for d in matrix["documents"]}
+    assert organizations <= {ORGANIZATION, "Lietuvos Respublikos Seimas"}
+
+
+def test_gaps_are_reported_per_organisation(client):
+    gaps = client.get("/api/coverage").json()["gaps"]
+    organizations = client.get("/api/organizations").json()["organizations"]
+    assert len(organizations) == 5
+    for gap in gaps:
+        assert gap["organization"] in organizations
+        assert gap["status"] in ("missing", "weak")
+
+
+def test_principle_question_is_answered_from_coverage(client):
+    answer = client.post("/api/ask", json={"question": "Kuri politika apima etikos principą?"}).json()
+    assert not answer["abstained"]
+    assert answer["quotes"]
+    assert all("ethics" in q["principles"] for q in answer["quotes"])
+    english = client.post("/api/ask", json={"question": "Which policy covers participation?"}).json()
+    assert english["answer"].startswith("The principle")
+    assert all("participation" in q["principles"] for q in english["quotes"])
+
+
+def test_onboarding_has_ten_steps(client):
+    steps = client.get("/api/onboarding", params={"organization": ORGANIZATION}).json()["steps"]
+    assert [s["step"] for s in steps] == list(range(1, 11))
+    for step in steps:
+        assert step["summary"]["text"]
+        assert 2 <= len(step["questions"]) <= 3
+        for document in step["documents"]:
+            assert document["organization"] in (ORGANIZATION, "Lietuvos Respublikos Seimas")
