@@ -1,4 +1,4 @@
-"""``python -m evaluation retrieval|answers|bench``: measure quality and speed."""
+"""``python -m evaluation retrieval|answers|principles|bench``: measure quality and speed."""
 
 import argparse
 import logging
@@ -14,9 +14,9 @@ from ingest.settings import get_settings  # noqa: E402
 def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="python -m evaluation", description=__doc__)
-    parser.add_argument("command", choices=["retrieval", "answers", "bench"])
+    parser.add_argument("command", choices=["retrieval", "answers", "principles", "bench"])
     parser.add_argument("--index", type=Path, default=settings.index_dir)
-    parser.add_argument("--sweep", action="store_true", help="retrieval: also sweep the dense weight")
+    parser.add_argument("--sweep", action="store_true", help="retrieval: sweep the dense weight; answers: calibrate abstention; principles: sweep the tagger")
     parser.add_argument("--signals", action="store_true", help="answers: print the abstention signals of every question")
     parser.add_argument("--laws", type=Path, default=settings.corpus_dir.parent.parent / "shared" / "corpora" / "lt-laws.jsonl.gz",
                         help="bench: the large law corpus used for the 1k and 10k chunk indexes")
@@ -29,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
         from evaluation.bench import run_bench
 
         run_bench(settings, args.laws, args.queries)
+        return 0
+    if args.command == "principles":
+        from evaluation.principles import report as principles_report
+
+        principles_report(settings, sweep=args.sweep)
         return 0
 
     from evaluation.gold import load_gold
@@ -43,8 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from evaluation.answers import report
         from service.answering import Answerer
+        from service.coverage import Coverage
 
-        report(Answerer(engine), questions, show_signals=args.signals)
+        answerer = Answerer(engine, Coverage(engine))
+        report(answerer, questions, show_signals=args.signals)
+        if args.sweep:
+            from evaluation.answers import sweep
+
+            sweep(answerer, questions)
     return 0
 
 

@@ -1,12 +1,13 @@
 """Answer quality: quotes that hold the gold span, exactness, abstention, follow-ups."""
 
+import itertools
 from collections import defaultdict
 
 from rich.console import Console
 from rich.table import Table
 
 from evaluation.gold import GoldQuestion, span_in
-from service.answering import Answer, Answerer
+from service.answering import NEVER_ABSTAIN, Answer, Answerer, Thresholds, should_abstain
 
 
 def run_question(answerer: Answerer, question: GoldQuestion) -> Answer:
@@ -93,3 +94,58 @@ def report(answerer: Answerer, questions: list[GoldQuestion], show_signals: bool
             got = answer.quotes[0].document_id if answer.quotes else "abstained"
             console.print(f"{marker} {question.id} {question.kind} {question.question!r} -> {got} {answer.signals}")
     return {"by_kind": totals, **summary}
+
+
+def sweep(answerer: Answerer, questions: list[GoldQuestion], console: Console | None = None) -> None:
+    """Calibrate the abstention thresholds: answer everything once, then try thresholds on the signals.
+
+    An answerable question counts as handled when it is answered and a gold span is among the
+    quotes; an unanswerable one when it is refused. Both kinds of error are reported.
+    """
+    console = console or Console()
+    shipped = answerer.thresholds
+    answerer.thresholds = NEVER_ABSTAIN
+    try:
+        rows = [(q, run_question(answerer, q)) for q in questions]
+    finally:
+        answerer.thresholds = shipped
+    rows = [(q, a) for q, a in rows if a.signals and "cosine" in a.signals]
+
+    def errors(thresholds: Thresholds) -> tuple[int, int, int]:
+        refused_right = answered_wrong = refused_wrong = 0
+        for question, answer in rows:
+            refuse = should_abstain(answer.signals, answer.resolved.english, answer.resolved.follow_up, thresholds)
+            if question.answerable:
+                refused_wrong += refuse and holds(answer, question, 3)
+            else:
+                answered_wrong += not refuse
+                refused_right += refuse
+        return refused_wrong, answered_wrong, refused_right
+
+    answerable = sum(q.answerable for q, _ in rows)
+    console.print(f"{len(rows)} questions scored ({answerable} answerable). Errors: refused = answerable questions "
+                  f"whose quotes held the gold span but were refused; answered = unanswerable questions answered.")
+    results = []
+    for coverage, cosine, english, follow_up in itertools.product(
+            (0.3, 0.4, 0.5, 0.6, 0.7), (0.78, 0.80, 0.82, 0.84, 0.86), (0.78, 0.80, 0.82, 0.84, 0.86), (0.0, 0.2, 0.3, 0.4)):
+        thresholds = Thresholds(coverage, cosine, english, follow_up)
+        refused_wrong, answered_wrong, _ = errors(thresholds)
+        results.append((refused_wrong + answered_wrong, refused_wrong, answered_wrong, thresholds))
+    results.sort(key=lambda r: (r[0], r[1]))
+    table = Table(title="Abstention thresholds by total errors")
+    for column in ("errors", "answerable refused", "unanswerable answered", "coverage", "cosine", "english cosine", "follow-up coverage"):
+        table.add_column(column, justify="right")
+    for total, refused_wrong, answered_wrong, t in results[:12]:
+        table.add_row(str(total), str(refused_wrong), str(answered_wrong), str(t.min_coverage), str(t.min_cosine),
+                      str(t.min_english_cosine), str(t.min_follow_up_coverage))
+    console.print(table)
+    trade_off = Table(title="Trade-off: best setting at each coverage threshold")
+    for column in ("coverage", "errors", "answerable refused", "unanswerable answered", "cosine", "english cosine", "follow-up coverage"):
+        trade_off.add_column(column, justify="right")
+    for coverage in sorted({r[3].min_coverage for r in results}):
+        total, refused_wrong, answered_wrong, t = min((r for r in results if r[3].min_coverage == coverage), key=lambda r: (r[0], r[1]))
+        trade_off.add_row(str(coverage), str(total), str(refused_wrong), str(answered_wrong), str(t.min_cosine),
+                          str(t.min_english_cosine), str(t.min_follow_up_coverage))
+    console.print(trade_off)
+    refused_wrong, answered_wrong, _ = errors(shipped)
+    console.print(f"Shipped {shipped}: answerable refused {refused_wrong}, unanswerable answered {answered_wrong}")

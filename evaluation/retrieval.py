@@ -8,7 +8,7 @@ from rich.table import Table
 
 from evaluation.gold import GoldQuestion, locate
 from ingest.index_store import Index
-from service.retrieval import Searcher, fuse_scores
+from service.retrieval import Searcher, fuse_scores, hybrid_weight
 
 MODES = ("lexical", "dense", "hybrid")
 
@@ -53,7 +53,7 @@ def ranking(item: RankedQuestion, mode: str, dense_weight: float) -> list[int]:
     elif mode == "lexical":
         scores = np.where(item.lexical > 0, item.lexical, -1.0)
     else:
-        scores = fuse_scores(item.dense, item.lexical, dense_weight)
+        scores = fuse_scores(item.dense, item.lexical, hybrid_weight(item.question.question, dense_weight))
     order = np.argsort(-scores, kind="stable")
     if mode == "lexical":
         order = [i for i in order if item.lexical[i] > 0]

@@ -7,6 +7,8 @@ Layout of ``DIR``::
                           documents.jsonl  cleaned documents (the text quotes point into)
                           chunks.jsonl     chunks with offsets, sections and principle tags
                           embeddings.npy   one normalised vector per chunk
+                          sentences.npy    one normalised vector per sentence of every chunk
+                          sentence_spans.npy  (chunk_id, char_start, char_end) of each sentence
                           dense.faiss      inner-product index over the same vectors
                           lexical/         bm25s index over the analysed chunks
 
@@ -27,7 +29,7 @@ import numpy as np
 
 from ingest.records import Chunk, Document, Section
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 KEEP_GENERATIONS = 2
 
 
@@ -46,9 +48,22 @@ class Index:
     embeddings: np.ndarray
     dense: faiss.Index
     lexical: bm25s.BM25
+    sentence_vectors: np.ndarray
+    sentence_spans: np.ndarray  # rows of (chunk_id, char_start, char_end), grouped by chunk in order
+
+    def __post_init__(self):
+        chunk_ids = self.sentence_spans[:, 0] if len(self.sentence_spans) else np.zeros(0, dtype=np.int64)
+        starts = np.searchsorted(chunk_ids, np.arange(len(self.chunks)), side="left")
+        ends = np.searchsorted(chunk_ids, np.arange(len(self.chunks)), side="right")
+        self._sentence_rows = list(zip(starts.tolist(), ends.tolist()))
 
     def chunks_of(self, document_id: str) -> list[Chunk]:
         return [chunk for chunk in self.chunks if chunk.document_id == document_id]
+
+    def sentence_rows(self, chunk_id: int) -> range:
+        """Rows of ``sentence_vectors``/``sentence_spans`` that belong to a chunk."""
+        start, end = self._sentence_rows[chunk_id]
+        return range(start, end)
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -72,6 +87,10 @@ def load_index(index_dir: Path) -> Index:
             f"No index in {index_dir}. Build one with: python -m ingest corpus --index {index_dir}"
         )
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexNotFound(
+            f"The index in {index_dir} has an older format. Rebuild it with: python -m ingest corpus --index {index_dir}"
+        )
     with open(path / "documents.jsonl", encoding="utf-8") as lines:
         documents = {d.document_id: d for d in (_document_from_json(json.loads(x)) for x in lines)}
     with open(path / "chunks.jsonl", encoding="utf-8") as lines:
@@ -79,7 +98,9 @@ def load_index(index_dir: Path) -> Index:
     embeddings = np.load(path / "embeddings.npy")
     dense = faiss.read_index(str(path / "dense.faiss"))
     lexical = bm25s.BM25.load(str(path / "lexical"))
-    return Index(path, manifest, documents, chunks, embeddings, dense, lexical)
+    sentence_vectors = np.load(path / "sentences.npy")
+    sentence_spans = np.load(path / "sentence_spans.npy")
+    return Index(path, manifest, documents, chunks, embeddings, dense, lexical, sentence_vectors, sentence_spans)
 
 
 def write_generation(
@@ -89,6 +110,8 @@ def write_generation(
     chunks: list[Chunk],
     embeddings: np.ndarray,
     lexical: bm25s.BM25,
+    sentence_vectors: np.ndarray,
+    sentence_spans: np.ndarray,
 ) -> Path:
     """Write a complete new generation, then point ``current`` at it; return its path."""
     generations = index_dir / "generations"
@@ -104,6 +127,8 @@ def write_generation(
         for chunk in chunks:
             out.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
     np.save(staging / "embeddings.npy", embeddings)
+    np.save(staging / "sentences.npy", sentence_vectors)
+    np.save(staging / "sentence_spans.npy", sentence_spans)
     dense = faiss.IndexFlatIP(embeddings.shape[1])
     dense.add(embeddings)
     faiss.write_index(dense, str(staging / "dense.faiss"))

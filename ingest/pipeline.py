@@ -22,6 +22,7 @@ from ingest.index_store import IndexNotFound, load_index, write_generation
 from ingest.principles import TAGGER_VERSION, PrincipleTagger
 from ingest.readers import ReadError
 from ingest.records import Chunk, Document
+from ingest.sentences import SENTENCES_VERSION, quotable, sentence_spans
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class IngestReport:
     problems: list[FileProblem] = field(default_factory=list)
     seconds: float = 0.0
     embed_seconds: float = 0.0
+    embedded_sentences: int = 0
     generation: str | None = None
 
 
@@ -52,6 +54,12 @@ def passage_text(document: Document, chunk: Chunk) -> str:
     """What the models see of a chunk: title, organisation and section give it context."""
     header = " — ".join(part for part in (document.title, document.organization, chunk.section) if part)
     return f"{header}\n{chunk.text}"
+
+
+def chunk_sentences(document: Document, chunk: Chunk) -> list[tuple[int, int]]:
+    """Spans of the sentences of a chunk that an answer may quote; their vectors are stored."""
+    return [(start, end) for start, end in sentence_spans(document.text, chunk.char_start, chunk.char_end)
+            if quotable(document.text[start:end])]
 
 
 def _progress() -> Progress:
@@ -72,6 +80,8 @@ def _previous_index(index_dir: Path, settings: Settings, dimension: int):
         and manifest.get("dimension") == dimension
         and manifest.get("chunk_size") == settings.chunk_size
         and manifest.get("passage_prompt") == settings.passage_prompt
+        and manifest.get("sentences_version") == SENTENCES_VERSION
+        and manifest.get("sentence_vectors") == settings.embed_sentences
     )
     return previous if compatible else None
 
@@ -116,23 +126,31 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
                 documents[old.document_id] = old
 
     previous_docs = previous.documents if previous is not None else {}
-    previous_vectors: dict[str, tuple[list[Chunk], np.ndarray]] = {}
+    # Per unchanged document: its chunks, their vectors, and each chunk's sentence spans and vectors.
+    previous_vectors: dict[str, tuple[list[Chunk], np.ndarray, list[tuple[list, np.ndarray]]]] = {}
     if previous is not None:
         rows: dict[str, list[int]] = {}
         for row, chunk in enumerate(previous.chunks):
             rows.setdefault(chunk.document_id, []).append(row)
         for document_id, indices in rows.items():
-            previous_vectors[document_id] = ([previous.chunks[i] for i in indices], previous.embeddings[indices])
+            sentences = []
+            for i in indices:
+                sentence_rows = previous.sentence_rows(previous.chunks[i].chunk_id)
+                spans = [tuple(int(v) for v in previous.sentence_spans[r][1:]) for r in sentence_rows]
+                sentences.append((spans, previous.sentence_vectors[list(sentence_rows)]))
+            previous_vectors[document_id] = ([previous.chunks[i] for i in indices], previous.embeddings[indices], sentences)
 
     chunks: list[Chunk] = []
     vectors: list[np.ndarray | None] = []
+    sentences: list[tuple[list[tuple[int, int]], np.ndarray | None]] = []
     to_embed: list[int] = []
     for document in documents.values():
         old = previous_docs.get(document.document_id)
         if old is not None and old.content_hash == document.content_hash and document.document_id in previous_vectors:
-            old_chunks, old_vectors = previous_vectors[document.document_id]
+            old_chunks, old_vectors, old_sentences = previous_vectors[document.document_id]
             chunks.extend(old_chunks)
             vectors.extend(old_vectors)
+            sentences.extend(old_sentences)
             if document.document_id not in report.removed:
                 report.unchanged.append(document.document_id)
             continue
@@ -141,6 +159,7 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
             to_embed.append(len(chunks))
             chunks.append(chunk)
             vectors.append(None)
+            sentences.append((chunk_sentences(document, chunk) if settings.embed_sentences else [], None))
 
     if not chunks:
         raise ReadError("nothing to index: no readable document among the given paths")
@@ -156,23 +175,48 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
         return report
 
     embed_started = time.perf_counter()
-    # Longest first across the whole run: batches of similar length waste no padding.
-    to_embed.sort(key=lambda i: -len(chunks[i].text))
-    texts = [passage_text(documents[chunks[i].document_id], chunks[i]) for i in to_embed]
+    # Chunks (for retrieval) and their sentences (for choosing what to quote) are embedded in one
+    # pass, longest first across the whole run: batches of similar length waste no padding.
+    jobs: list[tuple[str, int, str]] = []  # (kind, chunk position, text)
+    for i in to_embed:
+        jobs.append(("chunk", i, passage_text(documents[chunks[i].document_id], chunks[i])))
+        text = documents[chunks[i].document_id].text
+        jobs.extend(("sentence", i, text[start:end]) for start, end in sentences[i][0])
+    jobs.sort(key=lambda job: -len(job[2]))
+    encoded_rows: list[np.ndarray] = []
     batch = max(settings.model_batch_size * 4, 64)
     with _progress() if show_progress else _NoProgress() as progress:
-        task = progress.add_task("Embedding chunks", total=len(texts))
-        for offset in range(0, len(texts), batch):
-            encoded = embedder.encode_passages(texts[offset:offset + batch])
-            for row, vector in zip(to_embed[offset:offset + batch], encoded):
-                vectors[row] = vector
+        task = progress.add_task(f"Embedding {len(to_embed)} chunks and their sentences", total=len(jobs))
+        for offset in range(0, len(jobs), batch):
+            encoded = embedder.encode_passages([job[2] for job in jobs[offset:offset + batch]])
+            encoded_rows.extend(encoded)
             progress.advance(task, len(encoded))
+    new_sentence_vectors: dict[int, list[tuple[str, np.ndarray]]] = {}
+    for (kind, i, text), vector in zip(jobs, encoded_rows):
+        if kind == "chunk":
+            vectors[i] = vector
+        else:
+            new_sentence_vectors.setdefault(i, []).append((text, vector))
+    for i in to_embed:
+        # Put each sentence vector back in the order of the chunk's spans.
+        text = documents[chunks[i].document_id].text
+        by_text: dict[str, list[np.ndarray]] = {}
+        for sentence, vector in new_sentence_vectors.get(i, []):
+            by_text.setdefault(sentence, []).append(vector)
+        spans = sentences[i][0]
+        ordered = [by_text[text[start:end]].pop() for start, end in spans]
+        sentences[i] = (spans, np.vstack(ordered) if ordered else np.zeros((0, embedder.dimension), np.float32))
     report.embed_seconds = time.perf_counter() - embed_started
     report.embedded_chunks = len(to_embed)
+    report.embedded_sentences = sum(len(sentences[i][0]) for i in to_embed)
 
     for number, chunk in enumerate(chunks):
         chunk.chunk_id = number
     embeddings = np.vstack(vectors).astype(np.float32)
+    sentence_spans_rows = [(chunk.chunk_id, start, end) for chunk, (spans, _) in zip(chunks, sentences) for start, end in spans]
+    sentence_span_array = np.array(sentence_spans_rows, dtype=np.int64).reshape(-1, 3)
+    sentence_vectors = (np.vstack([v for spans, v in sentences if len(spans)]).astype(np.float32)
+                        if sentence_spans_rows else np.zeros((0, embedder.dimension), np.float32))
 
     corpus_terms = [analyze_document(passage_text(documents[c.document_id], c)) for c in chunks]
     lexical = bm25s.BM25()
@@ -188,11 +232,14 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
         "query_prompt": settings.query_prompt,
         "analyzer_version": ANALYZER_VERSION,
         "tagger_version": TAGGER_VERSION,
+        "sentences_version": SENTENCES_VERSION,
+        "sentence_vectors": settings.embed_sentences,
         "chunk_size": settings.chunk_size,
         "documents": {d.document_id: d.content_hash for d in documents.values()},
         "chunk_count": len(chunks),
     }
-    generation = write_generation(index_dir, manifest, list(documents.values()), chunks, embeddings, lexical)
+    generation = write_generation(index_dir, manifest, list(documents.values()), chunks, embeddings, lexical,
+                                  sentence_vectors, sentence_span_array)
     report.generation = str(generation)
     report.seconds = time.perf_counter() - started
     return report

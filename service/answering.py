@@ -18,22 +18,40 @@ from service.conversations import Turn
 from service.engine import Engine
 from service.language import is_english, looks_like_follow_up, mentioned_organization
 from service.schemas import DocumentSummary, Quote
-from service.sentences import sentence_spans
+from ingest.sentences import sentence_spans
 
 CANDIDATE_CHUNKS = 4
 MAX_QUOTES = 3
 MAX_QUOTE_CHARS = 700
-# Sentence score = weights · (sentence cosine, coverage of the question, fused chunk score).
-SENTENCE_WEIGHTS = (0.5, 0.3, 0.2)
+# Sentence score = weights · (sentence cosine, coverage of the question, fused chunk score), each
+# scaled to [0, 1] over the candidates; tuned on the gold set (python -m evaluation answers).
+SENTENCE_WEIGHTS = (0.2, 0.4, 0.4)
 # A further quote must score at least this share of the best one.
-SECOND_QUOTE_RATIO = 0.9
+SECOND_QUOTE_RATIO = 0.8
 FOCUS_BOOST = 0.15
-# Abstention thresholds, calibrated on evaluation/data/gold.jsonl.
-MIN_COVERAGE = 0.5
-MIN_SENTENCE_COSINE = 0.80
-MIN_ENGLISH_COSINE = 0.80
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When to abstain; calibrated on evaluation/data/gold.jsonl (``python -m evaluation answers --sweep``).
+
+    A Lithuanian question is answered when the best retrieved passage contains enough of the
+    question's content words (weighted by rarity) and some sentence is close to it in meaning.
+    English questions share no words with the sources, so only the sentence similarity counts.
+    """
+
+    min_coverage: float = 0.4
+    min_cosine: float = 0.78
+    min_english_cosine: float = 0.80
+    min_follow_up_coverage: float = 0.0
+
+
+NEVER_ABSTAIN = Thresholds(0.0, 0.0, 0.0, 0.0)
 # "Which policy covers ethics?": a principle named together with one of these is a coverage question.
-COVERAGE_CUES = re.compile(r"politik|dokument|apim|tvark|igyvendin|reglament|cover|polic|document|implement|address")
+# Only a verb of covering makes it one: "Kas tvirtina kokybės politiką pagal lyderystės principą?"
+# asks about the principle's content, not which document covers it.
+NAME = re.compile(r"\w+")
+COVERAGE_CUES = re.compile(r"apim|igyvendin|atitink|atliep|cover|address|implement")
 
 
 @dataclass
@@ -51,6 +69,7 @@ class Resolved:
 @dataclass
 class Candidate:
     hit: Hit
+    row: int  # the sentence's row in the index's sentence vectors
     start: int
     end: int
     cosine: float = 0.0
@@ -91,8 +110,12 @@ def resolve(question: str, history: list[Turn], organization: str | None, organi
 
 
 class Answerer:
-    def __init__(self, engine: Engine, coverage=None):
+    def __init__(self, engine: Engine, coverage=None, thresholds: Thresholds = Thresholds()):
+        if not engine.index.manifest.get("sentence_vectors", False):
+            raise ValueError(f"The index {engine.index.path} was built without sentence vectors (EQUASS_EMBED_SENTENCES=false); "
+                             "answers need them. Rebuild it with: python -m ingest corpus --index DIR")
         self.engine = engine
+        self.thresholds = thresholds
         self.principle_coverage = coverage
         self.searcher = engine.searcher
         lexical = engine.index.lexical
@@ -100,12 +123,31 @@ class Answerer:
         # bm25s keeps an empty token at the end of its vocabulary with no postings of its own.
         self.document_frequency = {term: int(frequencies[i]) for term, i in lexical.vocab_dict.items() if i < len(frequencies)}
         self.chunk_count = len(engine.index.chunks)
+        self._organization_terms: dict[str, frozenset[str]] = {}
         self.organizations = sorted({d.organization for d in engine.index.documents.values() if d.organization and not d.shared})
 
     def idf(self, term: str) -> float:
         """Rarity of a term; a term the corpus never uses weighs most: nothing can answer about it."""
         frequency = self.document_frequency.get(term, 0)
         return float(np.log(1 + (self.chunk_count - frequency + 0.5) / (frequency + 0.5)))
+
+    def organization_terms(self, organization: str) -> frozenset[str]:
+        if organization not in self._organization_terms:
+            self._organization_terms[organization] = frozenset(analyze_query(organization))
+        return self._organization_terms[organization]
+
+    def content_terms(self, question_terms: list[str], organization: str) -> list[str]:
+        """The question's terms without the words of the organisation's name: naming the
+        organisation says where to look, not what to find."""
+        named = self.organization_terms(organization) if organization else frozenset()
+        return [t for t in question_terms if t not in named] or question_terms
+
+    def unknown_names(self, question: str) -> int:
+        """Capitalised words inside the question ("Šiaulių", "Marijampolės") that no indexed text
+        uses: a question about a place or body the sources never mention cannot be answered."""
+        words = NAME.findall(question)[1:]  # the first word is capitalised anyway
+        return sum(1 for word in words if word[0].isupper()
+                   and all(self.document_frequency.get(term, 0) == 0 for term in analyze_query(word)))
 
     def term_coverage(self, query_terms: list[str], text: str) -> float:
         if not query_terms:
@@ -133,22 +175,21 @@ class Answerer:
         if not candidates:
             return self.abstain(resolved, hits, {})
         question_vector = vectors[-1]
-        sentence_vectors = embedder.encode_passages([self.engine.index.documents[c.hit.chunk.document_id].text[c.start:c.end] for c in candidates])
-        cosines = sentence_vectors @ question_vector
         question_terms = analyze_query(question)
-        for candidate, cosine in zip(candidates, cosines):
-            text = self.engine.index.documents[candidate.hit.chunk.document_id].text[candidate.start:candidate.end]
-            candidate.cosine = float(cosine)
-            candidate.coverage = self.term_coverage(question_terms, text)
-        top_hit = hits[0].score if hits else 1.0
-        w_cos, w_cov, w_hit = SENTENCE_WEIGHTS
+        documents = self.engine.index.documents
+        sentence_vectors = self.engine.index.sentence_vectors
         for candidate in candidates:
-            candidate.score = w_cos * candidate.cosine + w_cov * candidate.coverage + w_hit * (candidate.hit.score / top_hit if top_hit else 0)
-        candidates.sort(key=lambda c: -c.score)
+            document = documents[candidate.hit.chunk.document_id]
+            candidate.cosine = float(sentence_vectors[candidate.row] @ question_vector)
+            candidate.coverage = self.term_coverage(self.content_terms(question_terms, document.organization),
+                                                    document.text[candidate.start:candidate.end])
+        score_sentences(candidates, SENTENCE_WEIGHTS)
 
         best = candidates[0]
-        chunk_coverage = max(self.term_coverage(question_terms, h.chunk.text) for h in hits[:CANDIDATE_CHUNKS])
-        signals = {"coverage": round(max(c.coverage for c in candidates), 3), "chunk_coverage": round(chunk_coverage, 3),
+        chunk_coverage = max(self.term_coverage(self.content_terms(question_terms, documents[h.chunk.document_id].organization),
+                                                h.chunk.text) for h in hits[:CANDIDATE_CHUNKS])
+        signals = {"unknown_names": self.unknown_names(question) if not resolved.english else 0,
+                   "coverage": round(max(c.coverage for c in candidates), 3), "chunk_coverage": round(chunk_coverage, 3),
                    "cosine": round(max(c.cosine for c in candidates), 3), "dense": round(hits[0].dense_score, 3),
                    "english": resolved.english, "terms": len(question_terms)}
         if self.should_abstain(signals, resolved):
@@ -156,13 +197,8 @@ class Answerer:
         quotes = self.select(candidates)
         return Answer(compose(quotes, resolved.english), False, quotes, resolved=resolved, signals=signals)
 
-    @staticmethod
-    def should_abstain(signals: dict, resolved: Resolved) -> bool:
-        if resolved.english or signals["terms"] == 0:
-            return signals["cosine"] < MIN_ENGLISH_COSINE
-        if resolved.follow_up:
-            return signals["chunk_coverage"] < MIN_COVERAGE / 2
-        return signals["chunk_coverage"] < MIN_COVERAGE or signals["cosine"] < MIN_SENTENCE_COSINE
+    def should_abstain(self, signals: dict, resolved: Resolved) -> bool:
+        return should_abstain(signals, resolved.english, resolved.follow_up, self.thresholds)
 
     def principle_answer(self, principle: Principle, resolved: Resolved) -> Answer | None:
         """Answer "which policy covers X" from the coverage of principles, best documents first."""
@@ -178,14 +214,17 @@ class Answerer:
                       signals={"principle": principle.id})
 
     def candidates(self, hits: list[Hit]) -> list[Candidate]:
+        """The sentences of the retrieved chunks, with their stored vectors (embedded at ingest)."""
+        index = self.engine.index
         found = []
         for hit in hits:
-            text = self.engine.index.documents[hit.chunk.document_id].text
-            for start, end in sentence_spans(text, hit.chunk.char_start, hit.chunk.char_end):
+            text = index.documents[hit.chunk.document_id].text
+            for row in index.sentence_rows(hit.chunk.chunk_id):
+                _, start, end = (int(v) for v in index.sentence_spans[row])
                 # A line that only introduces a list ("... analizuojama:") answers nothing alone;
                 # it is quoted together with its item (see _with_lead_in).
-                if end - start >= 12 and not text[start:end].rstrip().endswith(":"):
-                    found.append(Candidate(hit, start, end))
+                if not text[start:end].rstrip().endswith(":"):
+                    found.append(Candidate(hit, row, start, end))
         return found
 
     def select(self, ranked: list[Candidate]) -> list[Quote]:
@@ -235,6 +274,31 @@ class Answerer:
                 seen.append(hit.chunk.document_id)
         suggestions = [s for s in (self.engine.summary_of(d) for d in seen[:3]) if s]
         return Answer(abstention_text(suggestions, resolved.english), True, [], suggestions, resolved, signals)
+
+
+def score_sentences(candidates: list[Candidate], weights: tuple[float, float, float]) -> None:
+    """Score and sort candidate sentences. Cosines are min-max scaled over the candidates (raw e5
+    cosines differ in the second decimal only); coverage and fused chunk scores are in [0, 1]."""
+    def scaled(values: np.ndarray) -> np.ndarray:
+        spread = values.max() - values.min()
+        return (values - values.min()) / spread if spread > 0 else np.ones_like(values)
+
+    cosines = scaled(np.array([c.cosine for c in candidates]))
+    chunk_scores = np.array([c.hit.score for c in candidates])  # fused scores are already in [0, 1]
+    w_cos, w_cov, w_hit = weights
+    for candidate, cosine, chunk_score in zip(candidates, cosines, chunk_scores):
+        candidate.score = float(w_cos * cosine + w_cov * candidate.coverage + w_hit * chunk_score)
+    candidates.sort(key=lambda c: -c.score)
+
+
+def should_abstain(signals: dict, english: bool, follow_up: bool, thresholds: Thresholds) -> bool:
+    if signals.get("unknown_names", 0):
+        return True
+    if english or signals["terms"] == 0:
+        return signals["cosine"] < thresholds.min_english_cosine
+    if follow_up:
+        return signals["chunk_coverage"] < thresholds.min_follow_up_coverage
+    return signals["chunk_coverage"] < thresholds.min_coverage or signals["cosine"] < thresholds.min_cosine
 
 
 def source_details(quote: Quote) -> str:

@@ -13,7 +13,7 @@ from ingest.principles import BY_ID, PRINCIPLES, TAG_THRESHOLD, Principle
 from ingest.records import Chunk, Document
 from service.engine import Engine, visible
 from service.schemas import Quote
-from service.sentences import sentence_spans
+from ingest.sentences import sentence_spans
 
 STRONG = 0.7
 EQUASS_KIND = "equass"

@@ -18,6 +18,11 @@ from ingest.embedding import Embedder
 from ingest.index_store import Index
 from ingest.records import Hit
 from ingest.settings import Settings
+from service.language import is_english
+
+
+# Tuned on the English questions of the gold set (python -m evaluation retrieval).
+ENGLISH_DENSE_WEIGHT = 0.8
 
 
 @dataclass
@@ -99,7 +104,7 @@ class Searcher:
         elif mode == "lexical":
             fused = scored.lexical
         else:
-            fused = self.fuse(scored)
+            fused = self.fuse(scored, hybrid_weight(query, self.dense_weight))
         order = np.argsort(-fused, kind="stable")[:k]
         if mode == "lexical":
             order = [i for i in order if scored.lexical[i] > 0]
@@ -107,6 +112,13 @@ class Searcher:
             Hit(self.index.chunks[scored.rows[i]], float(fused[i]), float(scored.dense[i]), float(scored.lexical[i]))
             for i in order
         ]
+
+
+def hybrid_weight(query: str, dense_weight: float) -> float:
+    """The dense weight for ``query``. The lexical index knows Lithuanian words only: for an
+    English question the few words it shares with the corpus ("EQUASS", names) would outweigh
+    the meaning, so English questions are ranked mostly by the dense model."""
+    return ENGLISH_DENSE_WEIGHT if is_english(query) else dense_weight
 
 
 def fuse_scores(dense: np.ndarray, lexical: np.ndarray, dense_weight: float) -> np.ndarray:

@@ -8,6 +8,9 @@ a sentence, so every item of a numbered list can be quoted on its own.
 
 import re
 
+# Bump when the splitting or the quotable rule changes: stored sentence vectors are then rebuilt.
+SENTENCES_VERSION = "lt-sentences-2"
+
 ABBREVIATIONS = {
     "nr", "t", "y", "pvz", "g", "str", "m", "d", "mėn", "val", "min", "sek", "tel", "el", "p",
     "pan", "kt", "ir", "pr", "a", "vyr", "žr", "plg", "proc", "tūkst", "mln", "mlrd", "eur",
@@ -67,3 +70,20 @@ def _add(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
     if stripped:
         left = start + piece.index(stripped)
         spans.append((left, left + len(stripped)))
+
+
+# Sentences shorter than this (list numbers, stray words) are never quoted on their own.
+MIN_QUOTE_CHARS = 12
+SENTENCE_END = re.compile(r"[.!?;:…)\"“”»]$")
+
+
+def quotable(sentence: str) -> bool:
+    """Whether a sentence can answer a question on its own: not a heading ("## Ką tikrina
+    auditorius", "IV. KOKYBĖS VERTINIMAS", a title line) and not a fragment."""
+    text = sentence.strip()
+    if len(text) < MIN_QUOTE_CHARS or text.startswith("#"):
+        return False
+    letters = [c for c in text if c.isalpha()]
+    if letters and all(c.isupper() for c in letters):
+        return False
+    return bool(SENTENCE_END.search(text)) or len(text.split()) >= 8
