@@ -7,6 +7,7 @@ reason a person can act on.
 
 import gzip
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,9 +43,17 @@ def read_txt(path: Path) -> Iterator[RawDocument]:
     yield RawDocument(text=read_text_file(path))
 
 
+MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+MARKDOWN_TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$", re.MULTILINE)
+
+
 def read_markdown(path: Path) -> Iterator[RawDocument]:
+    """Markdown as readable text: '#' headings are kept (the chunker uses them), bold markers and
+    table rule lines are dropped so quotes read like prose."""
     text = read_text_file(path)
     title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), None)
+    text = MARKDOWN_EMPHASIS.sub(r"\2", text)
+    text = MARKDOWN_TABLE_RULE.sub("", text)
     yield RawDocument(text=text, title=title)
 
 

@@ -38,7 +38,7 @@ class Settings(BaseSettings):
 
     # Hybrid retrieval: weight of the dense score in the fused score (lexical gets the rest),
     # and how many candidates each retriever contributes before fusion.
-    dense_weight: float = 0.4
+    dense_weight: float = 0.6
     candidates: int = 50
 
     host: str = "127.0.0.1"

@@ -40,7 +40,7 @@ class Thresholds:
     English questions share no words with the sources, so only the sentence similarity counts.
     """
 
-    min_coverage: float = 0.4
+    min_coverage: float = 0.5
     min_cosine: float = 0.78
     min_english_cosine: float = 0.80
     min_follow_up_coverage: float = 0.0

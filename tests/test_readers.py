@@ -68,3 +68,14 @@ def test_encrypted_and_oversized_files_are_refused(tmp_path):
         read_documents(make_encrypted_pdf(tmp_path / "locked.pdf", plain), LIMIT)
     with pytest.raises(ReadError, match="over the limit"):
         read_documents(plain, 10)
+
+
+def test_markdown_reads_as_prose(tmp_path):
+    path = tmp_path / "tvarka.md"
+    path.write_text("# Skundų tvarka\n\n1. **Pateikimas.** Skundas pateikiamas raštu.\n\n"
+                    "| Etapas | Terminas |\n|---|---|\n| Atsakymas | 10 d. d. |\n", encoding="utf-8")
+    document = read_documents(path, 10_000)[0]
+    assert document.title == "Skundų tvarka"
+    assert "1. Pateikimas. Skundas pateikiamas raštu." in document.text
+    assert "**" not in document.text and "|---|" not in document.text
+    assert "| Atsakymas | 10 d. d. |" in document.text
