@@ -15,7 +15,8 @@ from service.engine import Engine, visible
 from service.schemas import Quote
 from ingest.sentences import sentence_spans
 
-STRONG = 0.7
+# A document covers a principle strongly at this strength (the tag threshold is the weak end).
+STRONG = 0.8
 EQUASS_KIND = "equass"
 
 
