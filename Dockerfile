@@ -10,6 +10,7 @@ COPY --chown=assistant:assistant . /app
 USER assistant
 # The model is converted at image build time, and the default corpus indexed, so the
 # container starts serving in seconds and needs no network.
-RUN make index
+# torch's CPU wheel (PyPI's default Linux wheel is the multi-GB CUDA build).
+RUN make index TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
 EXPOSE 8000
 CMD ["make", "run", "HOST=0.0.0.0", "PORT=8000"]

@@ -5,13 +5,15 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 INDEX ?= data/index
 MODEL_DIR ?= models/multilingual-e5-small
+# Extra pip arguments for torch, e.g. the CPU wheel index on a machine with internet access.
+TORCH_PIP_ARGS ?=
 
 .PHONY: install model index run test evaluate bench browser clean
 
 # torch first, from the CPU build: a plain `torch` requirement would pull a multi-GB CUDA build.
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(PY) -m pip install --quiet --disable-pip-version-check $(TORCH_PIP_ARGS) torch==2.13.0
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
