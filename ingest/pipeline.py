@@ -186,7 +186,8 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
     encoded_rows: list[np.ndarray] = []
     batch = max(settings.model_batch_size * 4, 64)
     with _progress() if show_progress else _NoProgress() as progress:
-        task = progress.add_task(f"Embedding {len(to_embed)} chunks and their sentences", total=len(jobs))
+        what = f"{len(to_embed)} chunks and their sentences" if settings.embed_sentences else f"{len(to_embed)} chunks"
+        task = progress.add_task(f"Embedding {what}", total=len(jobs))
         for offset in range(0, len(jobs), batch):
             encoded = embedder.encode_passages([job[2] for job in jobs[offset:offset + batch]])
             encoded_rows.extend(encoded)
