@@ -60,11 +60,21 @@ def ranking(item: RankedQuestion, mode: str, dense_weight: float) -> list[int]:
     return [int(item.rows[i]) for i in order[:10]]
 
 
-def metrics(items: list[RankedQuestion], mode: str, dense_weight: float) -> dict[str, float]:
+def document_ranking(index: Index, rows: list[int]) -> list[str]:
+    """The documents of a chunk ranking, each at the rank of its best chunk."""
+    return list(dict.fromkeys(index.chunks[row].document_id for row in rows))
+
+
+def metrics(items: list[RankedQuestion], mode: str, dense_weight: float, index: Index | None = None) -> dict[str, float]:
+    """Passage level: the first chunk holding the gold span; with ``index``, document level instead."""
     hit1 = hit5 = reciprocal = 0.0
     for item in items:
         rows = ranking(item, mode, dense_weight)
-        first = next((rank for rank, row in enumerate(rows, 1) if row in item.relevant), None)
+        if index is None:
+            first = next((rank for rank, row in enumerate(rows, 1) if row in item.relevant), None)
+        else:
+            first = next((rank for rank, document_id in enumerate(document_ranking(index, rows), 1)
+                          if document_id == item.question.document_id), None)
         if first is not None:
             hit1 += first == 1
             hit5 += first <= 5
@@ -78,13 +88,18 @@ def report(searcher: Searcher, questions: list[GoldQuestion], sweep: bool = Fals
     items = score_questions(searcher, questions)
     weight = searcher.dense_weight
     results = {mode: metrics(items, mode, weight) for mode in MODES}
+    documents = {mode: metrics(items, mode, weight, searcher.index) for mode in MODES}
     table = Table(title=f"Retrieval over {len(items)} gold questions (dense weight {weight})")
     table.add_column("retriever")
     for name in ("hit@1", "hit@5", "mrr@10"):
-        table.add_column(name, justify="right")
+        table.add_column(f"passage {name}", justify="right")
+    for name in ("hit@1", "hit@5"):
+        table.add_column(f"document {name}", justify="right")
     for mode in MODES:
-        table.add_row(mode, *(f"{results[mode][m]:.3f}" for m in ("hit@1", "hit@5", "mrr@10")))
+        table.add_row(mode, *(f"{results[mode][m]:.3f}" for m in ("hit@1", "hit@5", "mrr@10")),
+                      *(f"{documents[mode][m]:.3f}" for m in ("hit@1", "hit@5")))
     console.print(table)
+    console.print("passage: a chunk holding the gold span; document: any chunk of the gold document")
 
     kinds = sorted({i.question.kind for i in items})
     by_kind = Table(title="Hybrid by question kind")
