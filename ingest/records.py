@@ -30,6 +30,11 @@ class Document:
     content_hash: str = ""
     sections: list[Section] = field(default_factory=list)
 
+    def visible_to(self, organization: str | None) -> bool:
+        """Whether staff of ``organization`` see this document: their own, and the shared ones
+        (laws, EQUASS material). No organisation means all documents."""
+        return not organization or self.shared or self.organization == organization
+
 
 @dataclass
 class Chunk:

@@ -124,7 +124,6 @@ class Answerer:
         self.document_frequency = {term: int(frequencies[i]) for term, i in lexical.vocab_dict.items() if i < len(frequencies)}
         self.chunk_count = len(engine.index.chunks)
         self._organization_terms: dict[str, frozenset[str]] = {}
-        self.organizations = sorted({d.organization for d in engine.index.documents.values() if d.organization and not d.shared})
 
     def idf(self, term: str) -> float:
         """Rarity of a term; a term the corpus never uses weighs most: nothing can answer about it."""
@@ -157,7 +156,7 @@ class Answerer:
         return sum(self.idf(t) for t in query_terms if t in present) / total if total else 0.0
 
     def answer(self, question: str, history: list[Turn] | None = None, organization: str | None = None) -> Answer:
-        resolved = resolve(question, history or [], organization, self.organizations)
+        resolved = resolve(question, history or [], organization, self.engine.organizations)
         principle = principle_named(question)
         if principle is not None and self.principle_coverage is not None and COVERAGE_CUES.search(fold(question)):
             answer = self.principle_answer(principle, resolved)
@@ -268,11 +267,8 @@ class Answerer:
         return start, end
 
     def abstain(self, resolved: Resolved, hits: list[Hit], signals: dict) -> Answer:
-        seen: list[str] = []
-        for hit in hits:
-            if hit.chunk.document_id not in seen:
-                seen.append(hit.chunk.document_id)
-        suggestions = [s for s in (self.engine.summary_of(d) for d in seen[:3]) if s]
+        nearest = list(dict.fromkeys(hit.chunk.document_id for hit in hits))[:3]
+        suggestions = [s for s in (self.engine.summary_of(d) for d in nearest) if s]
         return Answer(abstention_text(suggestions, resolved.english), True, [], suggestions, resolved, signals)
 
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 from ingest.analyzer import analyze_document
 from ingest.principles import BY_ID, PRINCIPLES, TAG_THRESHOLD, Principle
 from ingest.records import Chunk, Document
-from service.engine import Engine, visible
+from service.engine import Engine
 from service.schemas import Quote
 from ingest.sentences import sentence_spans
 
@@ -40,13 +40,10 @@ class Coverage:
                 chunks.sort(key=lambda c: -c.principles[principle_id])
         self.best_quote = lru_cache(maxsize=4096)(self._best_quote)
 
-    def organizations(self) -> list[str]:
-        return sorted({d.organization for d in self.engine.index.documents.values() if d.organization and not d.shared})
-
     def documents(self, organization: str | None) -> list[Document]:
         """Documents that can implement principles: the organisation's own and the laws."""
         return [d for d in self.engine.index.documents.values()
-                if d.kind != EQUASS_KIND and visible(d, organization)]
+                if d.kind != EQUASS_KIND and d.visible_to(organization)]
 
     def strength(self, document_id: str, principle_id: str) -> float:
         chunks = self.by_document.get(document_id, {}).get(principle_id, [])
@@ -112,7 +109,7 @@ class Coverage:
 
     def gaps(self, organization: str | None) -> list[dict]:
         """Per organisation, principles its own documents do not cover, or cover only weakly."""
-        organizations = [organization] if organization else self.organizations()
+        organizations = [organization] if organization else self.engine.organizations
         gaps = []
         for org in organizations:
             own = [d for d in self.documents(org) if not d.shared]

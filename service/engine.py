@@ -2,17 +2,17 @@
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 
 from ingest.embedding import get_embedder
 from ingest.index_store import Index, load_index
+from ingest.principles import TAG_THRESHOLD
 from ingest.records import Chunk, Document, Hit
 from ingest.settings import Settings
 from service.retrieval import Searcher
 from service.schemas import DocumentOut, DocumentSummary, Quote
 
 log = logging.getLogger(__name__)
-
-PRINCIPLE_TAG_THRESHOLD = 0.5
 
 
 @dataclass
@@ -33,6 +33,11 @@ class Engine:
         log.info("Loaded index %s: %d documents, %d chunks", index.path.name, len(index.documents), len(index.chunks))
         return cls(settings, index, Searcher(index, embedder, settings))
 
+    @cached_property
+    def organizations(self) -> list[str]:
+        """Organisations with documents of their own (shared laws and EQUASS material excluded)."""
+        return sorted({d.organization for d in self.index.documents.values() if d.organization and not d.shared})
+
     def quote(self, chunk: Chunk, start: int, end: int, score: float) -> Quote:
         """A quote of ``document.text[start:end]`` within ``chunk``, with its provenance."""
         document = self.index.documents[chunk.document_id]
@@ -47,7 +52,7 @@ class Engine:
             char_start=start,
             char_end=end,
             score=round(score, 4),
-            principles=sorted(p for p, s in chunk.principles.items() if s >= PRINCIPLE_TAG_THRESHOLD),
+            principles=sorted(p for p, s in chunk.principles.items() if s >= TAG_THRESHOLD),
         )
 
     def hit_quote(self, hit: Hit) -> Quote:
@@ -61,7 +66,7 @@ class Engine:
         return summary(document) if document else None
 
     def documents(self, organization: str | None = None) -> list[DocumentSummary]:
-        return [summary(d) for d in self.index.documents.values() if visible(d, organization)]
+        return [summary(d) for d in self.index.documents.values() if d.visible_to(organization)]
 
     def document(self, document_id: str) -> DocumentOut | None:
         document = self.index.documents.get(document_id)
@@ -78,10 +83,6 @@ def published_url(document: Document) -> str | None:
     """Where the document was published, if its provenance is a web address (not a note)."""
     source = document.source or ""
     return source if source.startswith(("http://", "https://")) else None
-
-
-def visible(document: Document, organization: str | None) -> bool:
-    return not organization or document.shared or document.organization == organization
 
 
 def summary(document: Document) -> DocumentSummary:

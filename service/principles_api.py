@@ -22,7 +22,7 @@ def coverage_of(request: Request) -> Coverage:
 
 @router.get("/api/organizations")
 def organizations(request: Request) -> dict:
-    return {"organizations": coverage_of(request).organizations()}
+    return {"organizations": coverage_of(request).engine.organizations}
 
 
 @router.get("/api/principles")

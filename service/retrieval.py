@@ -50,7 +50,7 @@ class Searcher:
             documents = self.index.documents
             self._organization_rows[organization] = np.array(
                 [c.chunk_id for c in self.index.chunks
-                 if documents[c.document_id].shared or documents[c.document_id].organization == organization],
+                 if documents[c.document_id].visible_to(organization)],
                 dtype=np.int64,
             )
         return self._organization_rows[organization]
