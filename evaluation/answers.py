@@ -1,16 +1,45 @@
-"""Answer quality: quotes that hold the gold span, exactness, abstention, follow-ups."""
+"""Answer quality on the gold set: is the gold span quoted, is an unanswerable question refused.
 
-import itertools
+For an answerable question: hit@1 (the first quote holds a gold span), hit@3 (one of the first
+three does), refused, and wrong (answered, but no quote holds a gold span: the failure that looks
+authoritative). For an unanswerable question: refused or not. Every quote is checked to be the
+exact text of its document at its offsets.
+"""
+
+import json
 from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from evaluation.gold import GoldQuestion, span_in
-from service.answering import NEVER_ABSTAIN, Answer, Answerer, Thresholds, should_abstain
+from evaluation.gold import GoldQuestion
 
 
-def run_question(answerer: Answerer, question: GoldQuestion) -> Answer:
+@dataclass
+class Outcome:
+    question: GoldQuestion
+    abstained: bool
+    quoted: list[tuple[str, str]]  # (document_id, text) of each quote, in order
+    exact: bool
+
+    @property
+    def hit1(self) -> bool:
+        return any(self.question.held_by(d, t) for d, t in self.quoted[:1])
+
+    @property
+    def hit3(self) -> bool:
+        return any(self.question.held_by(d, t) for d, t in self.quoted[:3])
+
+    @property
+    def wrong(self) -> bool:
+        """Answered without the answer: for an answerable question no gold span quoted, for an
+        unanswerable one any answer at all."""
+        return not self.abstained and not self.hit3
+
+
+def run_question(answerer, question: GoldQuestion):
     """Ask the question after its history, as a conversation would."""
     history = []
     for earlier in question.history:
@@ -18,134 +47,78 @@ def run_question(answerer: Answerer, question: GoldQuestion) -> Answer:
     return answerer.answer(question.question, history, question.organization)
 
 
-def exact(answerer: Answerer, answer: Answer) -> bool:
+def outcome(answerer, question: GoldQuestion, answer) -> Outcome:
     documents = answerer.engine.index.documents
-    return all(q.text == documents[q.document_id].text[q.char_start:q.char_end] for q in answer.quotes)
+    exact = all(q.text == documents[q.document_id].text[q.char_start:q.char_end] for q in answer.quotes)
+    return Outcome(question, answer.abstained, [(q.document_id, q.text) for q in answer.quotes], exact)
 
 
-def holds(answer: Answer, question: GoldQuestion, count: int) -> bool:
-    return any(q.document_id == question.document_id and span_in(question.answer, q.text) for q in answer.quotes[:count])
+def summarize(outcomes: list[Outcome]) -> dict:
+    """Rates over answerable and unanswerable questions, overall and per kind."""
+    def rates(items: list[Outcome]) -> dict:
+        answerable = [o for o in items if o.question.answerable]
+        unanswerable = [o for o in items if not o.question.answerable]
+        n = len(answerable)
+        return {
+            "questions": len(items),
+            "answerable": n,
+            "hit@1": sum(o.hit1 for o in answerable) / n if n else None,
+            "hit@3": sum(o.hit3 for o in answerable) / n if n else None,
+            "refused": sum(o.abstained for o in answerable) / n if n else None,
+            "wrong": sum(o.wrong for o in answerable) / n if n else None,
+            "unanswerable": len(unanswerable),
+            "unanswerable_refused": (sum(o.abstained for o in unanswerable) / len(unanswerable)) if unanswerable else None,
+        }
 
-
-def report(answerer: Answerer, questions: list[GoldQuestion], show_signals: bool = False,
-           console: Console | None = None) -> dict:
-    console = console or Console()
-    rows = []
-    for question in questions:
-        answer = run_question(answerer, question)
-        rows.append((question, answer))
-
-    by_kind: dict[str, list] = defaultdict(list)
-    for question, answer in rows:
-        by_kind[question.kind].append((question, answer))
-
-    table = Table(title=f"Answers over {len(rows)} gold questions")
-    for column in ("kind", "n", "hit@1 quote", "hit@3 quotes", "refused", "exact"):
-        table.add_column(column, justify="right")
-    totals = {}
-    for kind in sorted(by_kind):
-        items = by_kind[kind]
-        answerable = [(q, a) for q, a in items if q.answerable]
-        hit1 = sum(holds(a, q, 1) for q, a in answerable)
-        hit3 = sum(holds(a, q, 3) for q, a in answerable)
-        refused = sum(a.abstained for _, a in items)
-        exact_count = sum(exact(answerer, a) for _, a in items)
-        n_ans = len(answerable) or 1
-        table.add_row(kind, str(len(items)),
-                      f"{hit1 / n_ans:.3f}" if answerable else "-", f"{hit3 / n_ans:.3f}" if answerable else "-",
-                      f"{refused}/{len(items)}", f"{exact_count}/{len(items)}")
-        totals[kind] = {"n": len(items), "hit@1": hit1 / n_ans, "hit@3": hit3 / n_ans, "refused": refused}
-    console.print(table)
-
-    answerable = [(q, a) for q, a in rows if q.answerable]
-    unanswerable = [(q, a) for q, a in rows if not q.answerable]
-    abstained = [(q, a) for q, a in rows if a.abstained]
-    correct_abstentions = sum(not q.answerable for q, _ in abstained)
-    precision = correct_abstentions / len(abstained) if abstained else 0.0
-    recall = correct_abstentions / len(unanswerable) if unanswerable else 0.0
-    wrongly_refused = sum(a.abstained for _, a in answerable)
-    wrongly_answered = sum(not a.abstained for _, a in unanswerable)
-    quotes = sum(len(a.quotes) for _, a in rows)
-    exact_quotes = sum(exact(answerer, a) for _, a in rows)
-    followups = [(q, a) for q, a in rows if q.kind == "followup"]
-    summary = {
-        "hit@1": sum(holds(a, q, 1) for q, a in answerable) / (len(answerable) or 1),
-        "hit@3": sum(holds(a, q, 3) for q, a in answerable) / (len(answerable) or 1),
-        "quote_exactness": exact_quotes / (len(rows) or 1),
-        "abstention_precision": precision,
-        "abstention_recall": recall,
-        "wrongly_refused": wrongly_refused,
-        "wrongly_answered": wrongly_answered,
-        "followup_accuracy": sum(holds(a, q, 3) for q, a in followups) / (len(followups) or 1),
+    by_kind = defaultdict(list)
+    for o in outcomes:
+        by_kind[o.question.kind].append(o)
+    quotes = sum(len(o.quoted) for o in outcomes)
+    return {
+        "overall": rates(outcomes),
+        "by_kind": {kind: rates(items) for kind, items in sorted(by_kind.items())},
         "quotes": quotes,
+        "exact_answers": sum(o.exact for o in outcomes),
+        "answers": len(outcomes),
     }
-    console.print(
-        f"All answerable: hit@1 {summary['hit@1']:.3f}, hit@3 {summary['hit@3']:.3f} ({len(answerable)} questions)\n"
-        f"Quote exactness: {exact_quotes}/{len(rows)} answers, {quotes} quotes\n"
-        f"Abstention: precision {precision:.3f}, recall {recall:.3f}; "
-        f"answerable wrongly refused {wrongly_refused}/{len(answerable)}, "
-        f"unanswerable wrongly answered {wrongly_answered}/{len(unanswerable)}\n"
-        f"Follow-ups: {summary['followup_accuracy']:.3f} ({len(followups)} two-turn questions)"
-    )
-    for question, answer in rows:
-        wrong = (question.answerable and not holds(answer, question, 3)) or (not question.answerable and not answer.abstained)
-        if wrong or show_signals:
-            marker = "[red]wrong[/red]" if wrong else "ok"
-            got = answer.quotes[0].document_id if answer.quotes else "abstained"
-            console.print(f"{marker} {question.id} {question.kind} {question.question!r} -> {got} {answer.signals}")
-    return {"by_kind": totals, **summary}
 
 
-def sweep(answerer: Answerer, questions: list[GoldQuestion], console: Console | None = None) -> None:
-    """Calibrate the abstention thresholds: answer everything once, then try thresholds on the signals.
+def evaluate(answerer, questions: list[GoldQuestion]) -> list[Outcome]:
+    return [outcome(answerer, q, run_question(answerer, q)) for q in questions]
 
-    An answerable question counts as handled when it is answered and a gold span is among the
-    quotes; an unanswerable one when it is refused. Both kinds of error are reported.
-    """
-    console = console or Console()
-    shipped = answerer.thresholds
-    answerer.thresholds = NEVER_ABSTAIN
-    try:
-        rows = [(q, run_question(answerer, q)) for q in questions]
-    finally:
-        answerer.thresholds = shipped
-    rows = [(q, a) for q, a in rows if a.signals and "cosine" in a.signals]
 
-    def errors(thresholds: Thresholds) -> tuple[int, int, int]:
-        refused_right = answered_wrong = refused_wrong = 0
-        for question, answer in rows:
-            refuse = should_abstain(answer.signals, answer.resolved.english, answer.resolved.follow_up, thresholds)
-            if question.answerable:
-                refused_wrong += refuse and holds(answer, question, 3)
-            else:
-                answered_wrong += not refuse
-                refused_right += refuse
-        return refused_wrong, answered_wrong, refused_right
+def _cell(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
-    answerable = sum(q.answerable for q, _ in rows)
-    console.print(f"{len(rows)} questions scored ({answerable} answerable). Errors: refused = answerable questions "
-                  f"whose quotes held the gold span but were refused; answered = unanswerable questions answered.")
-    results = []
-    for coverage, cosine, english, follow_up in itertools.product(
-            (0.3, 0.4, 0.5, 0.6, 0.7), (0.78, 0.80, 0.82, 0.84, 0.86), (0.78, 0.80, 0.82, 0.84, 0.86), (0.0, 0.2, 0.3, 0.4)):
-        thresholds = Thresholds(coverage, cosine, english, follow_up)
-        refused_wrong, answered_wrong, _ = errors(thresholds)
-        results.append((refused_wrong + answered_wrong, refused_wrong, answered_wrong, thresholds))
-    results.sort(key=lambda r: (r[0], r[1]))
-    table = Table(title="Abstention thresholds by total errors")
-    for column in ("errors", "answerable refused", "unanswerable answered", "coverage", "cosine", "english cosine", "follow-up coverage"):
+
+def print_summary(summary: dict, title: str, console: Console) -> None:
+    table = Table(title=title)
+    for column in ("kind", "n", "hit@1", "hit@3", "refused", "wrong", "unanswerable refused"):
         table.add_column(column, justify="right")
-    for total, refused_wrong, answered_wrong, t in results[:12]:
-        table.add_row(str(total), str(refused_wrong), str(answered_wrong), str(t.min_coverage), str(t.min_cosine),
-                      str(t.min_english_cosine), str(t.min_follow_up_coverage))
+    for kind, r in [*summary["by_kind"].items(), ("ALL", summary["overall"])]:
+        table.add_row(kind, str(r["questions"]), _cell(r["hit@1"]), _cell(r["hit@3"]), _cell(r["refused"]),
+                      _cell(r["wrong"]), _cell(r["unanswerable_refused"]))
     console.print(table)
-    trade_off = Table(title="Trade-off: best setting at each coverage threshold")
-    for column in ("coverage", "errors", "answerable refused", "unanswerable answered", "cosine", "english cosine", "follow-up coverage"):
-        trade_off.add_column(column, justify="right")
-    for coverage in sorted({r[3].min_coverage for r in results}):
-        total, refused_wrong, answered_wrong, t = min((r for r in results if r[3].min_coverage == coverage), key=lambda r: (r[0], r[1]))
-        trade_off.add_row(str(coverage), str(total), str(refused_wrong), str(answered_wrong), str(t.min_cosine),
-                          str(t.min_english_cosine), str(t.min_follow_up_coverage))
-    console.print(trade_off)
-    refused_wrong, answered_wrong, _ = errors(shipped)
-    console.print(f"Shipped {shipped}: answerable refused {refused_wrong}, unanswerable answered {answered_wrong}")
+    o = summary["overall"]
+    console.print(f"answerable {o['answerable']}: hit@1 {_cell(o['hit@1'])}, hit@3 {_cell(o['hit@3'])}, "
+                  f"refused {_cell(o['refused'])}, wrong {_cell(o['wrong'])}; unanswerable {o['unanswerable']}: "
+                  f"refused {_cell(o['unanswerable_refused'])}; exact quotes in {summary['exact_answers']}/{summary['answers']} "
+                  f"answers ({summary['quotes']} quotes)")
+
+
+def report(answerer, questions: list[GoldQuestion], title: str, show_errors: bool = False,
+           json_path: Path | None = None, console: Console | None = None) -> dict:
+    console = console or Console()
+    outcomes = evaluate(answerer, questions)
+    summary = summarize(outcomes)
+    print_summary(summary, title, console)
+    if show_errors:
+        for o in outcomes:
+            if o.wrong or (o.question.answerable and o.abstained) or (o.question.answerable and not o.hit1):
+                what = "refused" if o.abstained else ("wrong" if o.wrong else "hit@3 only")
+                got = o.quoted[0][0] if o.quoted else "-"
+                console.print(f"{what} {o.question.id} {o.question.kind}/{o.question.type} "
+                              f"{o.question.question!r} -> {got}", markup=False, highlight=False)
+    if json_path is not None:
+        json_path.write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return summary

@@ -1,4 +1,13 @@
-"""The gold set: questions with the document and verbatim span that answer them."""
+"""The gold set: staff questions with the verbatim spans that answer them.
+
+``evaluation/data/gold.jsonl`` holds one question per line: its ``kind`` (how it is written:
+fact, paraphrase, no_diacritics, english, list, organization, short, followup, unanswerable), its
+``type`` (what it asks: definition, list, deadline, amount, responsible, may_must, ...), the
+``organization`` it is asked for, earlier questions of the conversation (``history``), the
+acceptable ``answers`` (document and verbatim span; none for an unanswerable question) and its
+``split``. The set was split once, by writer: ``tune`` is used to fit and calibrate the answer
+step, ``test`` only to report.
+"""
 
 import json
 import re
@@ -8,27 +17,51 @@ from pathlib import Path
 from ingest.records import Document
 
 GOLD_PATH = Path(__file__).parent / "data" / "gold.jsonl"
+SPLITS = ("tune", "test")
 SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class GoldSpan:
+    document_id: str
+    text: str
 
 
 @dataclass
 class GoldQuestion:
     id: str
     kind: str
+    type: str
     question: str
-    document_id: str | None
-    answer: str | None
-    history: list[str] = field(default_factory=list)
-    organization: str | None = None
+    organization: str | None
+    history: list[str]
+    answers: list[GoldSpan]
+    split: str
+    extra: dict = field(default_factory=dict)
 
     @property
     def answerable(self) -> bool:
-        return self.document_id is not None
+        return bool(self.answers)
+
+    def held_by(self, document_id: str, text: str) -> bool:
+        """Whether a quote of ``document_id`` contains one of the gold spans (spacing ignored)."""
+        quoted = squash(text)
+        return any(a.document_id == document_id and squash(a.text) in quoted for a in self.answers)
 
 
-def load_gold(path: Path = GOLD_PATH) -> list[GoldQuestion]:
+def load_gold(path: Path = GOLD_PATH, split: str | None = None) -> list[GoldQuestion]:
+    """The gold questions, all of them or one split."""
+    questions = []
     with open(path, encoding="utf-8") as lines:
-        return [GoldQuestion(**json.loads(line)) for line in lines if line.strip()]
+        for line in lines:
+            if not line.strip():
+                continue
+            data = json.loads(line)
+            data["answers"] = [GoldSpan(a["document_id"], a["text"]) for a in data["answers"]]
+            question = GoldQuestion(**data)
+            if split is None or question.split == split:
+                questions.append(question)
+    return questions
 
 
 def squash(text: str) -> str:
@@ -43,8 +76,3 @@ def locate(answer: str, document: Document) -> tuple[int, int] | None:
     words = [re.escape(w) for w in answer.split()]
     match = re.search(r"\s+".join(words), document.text)
     return (match.start(), match.end()) if match else None
-
-
-def span_in(answer: str, text: str) -> bool:
-    """Whether a quote or passage contains the gold answer (spacing ignored)."""
-    return squash(answer) in squash(text)

@@ -23,16 +23,18 @@ class RankedQuestion:
 
 
 def relevant_chunks(index: Index, question: GoldQuestion) -> set[int]:
-    """Chunks of the gold document that hold the gold answer span."""
-    document = index.documents[question.document_id]
-    span = locate(question.answer, document)
-    if span is None:
-        raise ValueError(f"{question.id}: answer not found in {question.document_id}")
-    start, end = span
-    return {c.chunk_id for c in index.chunks
-            if c.document_id == question.document_id and c.char_start <= start and end <= c.char_end} or {
-        c.chunk_id for c in index.chunks
-        if c.document_id == question.document_id and c.char_start < end and start < c.char_end}
+    """Chunks that hold a gold answer span (or, for a span cut by a chunk boundary, overlap it)."""
+    relevant: set[int] = set()
+    for answer in question.answers:
+        document = index.documents[answer.document_id]
+        span = locate(answer.text, document)
+        if span is None:
+            raise ValueError(f"{question.id}: answer not found in {answer.document_id}")
+        start, end = span
+        chunks = index.chunks_of(answer.document_id)
+        relevant |= {c.chunk_id for c in chunks if c.char_start <= start and end <= c.char_end} or {
+            c.chunk_id for c in chunks if c.char_start < end and start < c.char_end}
+    return relevant
 
 
 def score_questions(searcher: Searcher, questions: list[GoldQuestion]) -> list[RankedQuestion]:
@@ -73,8 +75,9 @@ def metrics(items: list[RankedQuestion], mode: str, dense_weight: float, index: 
         if index is None:
             first = next((rank for rank, row in enumerate(rows, 1) if row in item.relevant), None)
         else:
+            gold_documents = {a.document_id for a in item.question.answers}
             first = next((rank for rank, document_id in enumerate(document_ranking(index, rows), 1)
-                          if document_id == item.question.document_id), None)
+                          if document_id in gold_documents), None)
         if first is not None:
             hit1 += first == 1
             hit5 += first <= 5
@@ -83,13 +86,14 @@ def metrics(items: list[RankedQuestion], mode: str, dense_weight: float, index: 
     return {"hit@1": hit1 / n, "hit@5": hit5 / n, "mrr@10": reciprocal / n}
 
 
-def report(searcher: Searcher, questions: list[GoldQuestion], sweep: bool = False, console: Console | None = None) -> dict:
+def report(searcher: Searcher, questions: list[GoldQuestion], title: str = "gold questions", sweep: bool = False,
+           console: Console | None = None) -> dict:
     console = console or Console()
     items = score_questions(searcher, questions)
     weight = searcher.dense_weight
     results = {mode: metrics(items, mode, weight) for mode in MODES}
     documents = {mode: metrics(items, mode, weight, searcher.index) for mode in MODES}
-    table = Table(title=f"Retrieval over {len(items)} gold questions (dense weight {weight})")
+    table = Table(title=f"Retrieval, {title}: {len(items)} answerable first-turn questions (dense weight {weight})")
     table.add_column("retriever")
     for name in ("hit@1", "hit@5", "mrr@10"):
         table.add_column(f"passage {name}", justify="right")
@@ -114,7 +118,8 @@ def report(searcher: Searcher, questions: list[GoldQuestion], sweep: bool = Fals
     misses = [i for i in items if ranking(i, "hybrid", weight)[:1] and ranking(i, "hybrid", weight)[0] not in i.relevant]
     for item in misses:
         top = searcher.index.chunks[ranking(item, "hybrid", weight)[0]]
-        console.print(f"[yellow]miss@1[/yellow] {item.question.id} {item.question.question!r} -> {top.document_id} / {top.section[:50]}")
+        console.print(f"miss@1 {item.question.id} {item.question.question!r} -> {top.document_id} / {top.section[:50]}",
+                      markup=False, highlight=False)
 
     if sweep:
         sweep_table = Table(title="Dense weight sweep (hybrid)")
