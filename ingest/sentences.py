@@ -1,22 +1,24 @@
 """Sentence spans in Lithuanian text, with exact offsets.
 
 A full stop ends a sentence unless it belongs to an abbreviation (``Nr.``, ``t. y.``,
-``pvz.``, ``g.``, ``str.``), a date (``2019 m. gegužės 4 d.``), an ordinal or list number
-(``1.``, ``III.``) or an initial (``M. Katkaus``). Paragraph breaks and list items always end
+``pvz.``, ``g.``, ``str.``, ``angl.``), a date (``2019 m. gegužės 4 d.``), an ordinal or list
+number (``1.``, ``III.``), an initial (``M. Katkaus``), or stands inside a parenthesis that
+closes later on the same line (``(angl. European Quality in Social Services)``). Paragraph breaks and list items always end
 a sentence, so every item of a numbered list can be quoted on its own.
 """
 
 import re
 
 # Bump when the splitting or the quotable rule changes: stored sentence vectors are then rebuilt.
-SENTENCES_VERSION = "lt-sentences-2"
+SENTENCES_VERSION = "lt-sentences-3"
 
 ABBREVIATIONS = {
     "nr", "t", "y", "pvz", "g", "str", "m", "d", "mėn", "val", "min", "sek", "tel", "el", "p",
     "pan", "kt", "ir", "pr", "a", "vyr", "žr", "plg", "proc", "tūkst", "mln", "mlrd", "eur",
     "lt", "doc", "prof", "dr", "gyd", "šv", "pav", "sk", "psl", "red", "sav", "r", "k", "sp",
     "įst", "vnt", "kv", "pastr", "dal", "punkt", "pt", "sąv", "ten", "vad", "aut", "inž",
-    "kt", "e", "i", "etc", "vs", "no", "art", "ca",
+    "kt", "e", "i", "etc", "vs", "no", "art", "ca", "angl", "lot", "vok", "pranc", "rus", "lenk",
+    "gr", "lit", "ital", "isp", "liet", "t.y", "įsak", "nutar", "rež", "spec", "tarpt",
 }
 MONTHS = ("sausio", "vasario", "kovo", "balandžio", "gegužės", "birželio", "liepos", "rugpjūčio",
           "rugsėjo", "spalio", "lapkričio", "gruodžio")
@@ -46,7 +48,18 @@ def _is_false_stop(text: str, dot: int) -> bool:
         return True
     if len(word) == 1 and word.isalpha():
         return True  # an initial
+    if _inside_parenthesis(text, dot):
+        return True
     return bool(after) and after[0].islower()
+
+
+def _inside_parenthesis(text: str, dot: int) -> bool:
+    """Whether ``dot`` sits in a parenthesis opened earlier on its line and closed later on it."""
+    line_start = text.rfind("\n", 0, dot) + 1
+    line_end = text.find("\n", dot)
+    line_end = len(text) if line_end < 0 else line_end
+    before = text[line_start:dot]
+    return before.count("(") > before.count(")") and ")" in text[dot:line_end]
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
