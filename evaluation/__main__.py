@@ -1,4 +1,4 @@
-"""``python -m evaluation retrieval|answers|principles|bench``: measure quality and speed."""
+"""``python -m evaluation retrieval|answers|train|principles|bench``: measure quality and speed."""
 
 import argparse
 import logging
@@ -14,10 +14,13 @@ from ingest.settings import get_settings  # noqa: E402
 def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="python -m evaluation", description=__doc__)
-    parser.add_argument("command", choices=["retrieval", "answers", "principles", "bench"])
+    parser.add_argument("command", choices=["retrieval", "answers", "train", "principles", "bench"])
     parser.add_argument("--index", type=Path, default=settings.index_dir)
-    parser.add_argument("--sweep", action="store_true", help="retrieval: sweep the dense weight; answers: calibrate abstention; principles: sweep the tagger")
-    parser.add_argument("--signals", action="store_true", help="answers: print the abstention signals of every question")
+    parser.add_argument("--split", choices=["tune", "test", "all"], default=None,
+                        help="answers/retrieval: which part of the gold set (default: tune and test side by side)")
+    parser.add_argument("--errors", action="store_true", help="answers: list the questions answered wrongly or refused")
+    parser.add_argument("--json", type=Path, default=None, help="answers: also write the summary to this file")
+    parser.add_argument("--sweep", action="store_true", help="retrieval: sweep the dense weight; principles: sweep the tagger")
     parser.add_argument("--laws", type=Path, default=settings.corpus_dir.parent.parent / "shared" / "corpora" / "lt-laws.jsonl.gz",
                         help="bench: the large law corpus used for the 1k and 10k chunk indexes")
     parser.add_argument("--queries", type=int, default=200, help="bench: queries per latency measurement")
@@ -36,26 +39,36 @@ def main(argv: list[str] | None = None) -> int:
         principles_report(settings, sweep=args.sweep)
         return 0
 
-    from evaluation.gold import load_gold
+    from evaluation.gold import SPLITS, load_gold
     from service.engine import Engine
 
     engine = Engine.load(settings)
-    questions = load_gold()
+    splits = SPLITS if args.split is None else (("tune", "test") if args.split == "all" else (args.split,))
     if args.command == "retrieval":
         from evaluation.retrieval import report
 
-        report(engine.searcher, questions, sweep=args.sweep)
-    else:
-        from evaluation.answers import report
-        from service.answering import Answerer
-        from service.coverage import Coverage
+        for split in splits:
+            report(engine.searcher, load_gold(split=split), title=f"{split} questions", sweep=args.sweep)
+        return 0
 
-        answerer = Answerer(engine, Coverage(engine))
-        report(answerer, questions, show_signals=args.signals)
-        if args.sweep:
-            from evaluation.answers import sweep
+    from service.answering import Answerer
+    from service.coverage import Coverage
 
-            sweep(answerer, questions)
+    if args.command == "train":
+        from evaluation.train import neutral_model, train
+
+        answerer = Answerer(engine, Coverage(engine), model=neutral_model())
+        model = train(answerer, load_gold(split="tune"))
+        model.save()
+        print("Wrote service/answer_model.json")
+        return 0
+
+    from evaluation.answers import report
+
+    answerer = Answerer(engine, Coverage(engine))
+    for split in splits:
+        json_path = args.json.with_name(f"{args.json.stem}-{split}{args.json.suffix}") if args.json and len(splits) > 1 else args.json
+        report(answerer, load_gold(split=split), f"Answers, {split} questions", show_errors=args.errors, json_path=json_path)
     return 0
 
 

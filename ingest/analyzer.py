@@ -86,3 +86,9 @@ def analyze_query(text: str) -> list[str]:
         written, folded = _terms(token)
         terms.append(written if fold(token) != token else folded)
     return terms
+
+
+def token_keys(text: str) -> list[frozenset[str]]:
+    """Per content word, both of its index terms: two spellings of a word (with and without
+    diacritics) share at least one, which lets a question's word match a phrase's word."""
+    return [frozenset(_terms(token)) for token in _tokens(text)]

@@ -11,8 +11,13 @@ ENGLISH_CUES = {
     "of", "and", "for", "our", "policy", "about", "there", "it", "must", "should", "has", "have",
 }
 FOLLOW_UP_OPENERS = ("o ", "ir ", "bet ", "and ", "what about", "how about", "tai ")
-ANAPHORA = {"tai", "ten", "jie", "jos", "jų", "jo", "šis", "ši", "šios", "šie", "šio", "jam", "jai",
-            "this", "that", "there", "it", "they", "them", "its"}
+# Words that point back at what was said before: "jis", "tokį skundą", "tą terminą", "tie auditoriai".
+ANAPHORA = {"tai", "ten", "jis", "ji", "jie", "jos", "jų", "jo", "jį", "ją", "juos", "jas", "jam", "jai", "jiems",
+            "joms", "šis", "ši", "šią", "šį", "šios", "šie", "šio", "šiam", "tas", "ta", "tą", "tie", "tos", "to",
+            "tuo", "toje", "tame", "toks", "tokia", "tokį", "tokią", "tokie", "tokios", "tokius", "tokias", "tokiu",
+            "tokiam", "tokiai", "tokio", "tokių", "minėtas", "minėta", "minėtą", "šitas", "šita",
+            "this", "that", "these", "those", "there", "it", "they", "them", "its", "their", "such"}
+FOLDED_ANAPHORA = {fold(w) for w in ANAPHORA if len(fold(w)) > 2}
 # First words of organisation names that say nothing about which organisation is meant.
 GENERIC_NAME_WORDS = {"europos", "lietuvos", "valstybės", "savivaldybės", "viešoji", "biudžetinė", "všį", "sbį"}
 
@@ -49,6 +54,6 @@ def looks_like_follow_up(question: str) -> bool:
     words = WORD.findall(low)
     if low.startswith(FOLLOW_UP_OPENERS):
         return True
-    if any(w in ANAPHORA for w in words):
+    if any(w in ANAPHORA or fold(w) in FOLDED_ANAPHORA for w in words):
         return True
     return len(analyze_query(question)) <= 1

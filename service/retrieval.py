@@ -18,6 +18,7 @@ from ingest.embedding import Embedder
 from ingest.index_store import Index
 from ingest.records import Hit
 from ingest.settings import Settings
+from service.glossary import lithuanian_query
 from service.language import is_english
 
 
@@ -55,11 +56,20 @@ class Searcher:
             )
         return self._organization_rows[organization]
 
-    def score(self, query: str, organization: str | None = None, query_vector: np.ndarray | None = None) -> Scored:
-        """Both retrievers' scores for the union of their top candidates."""
+    def rows_of(self, document_ids: set[str]) -> np.ndarray:
+        """Chunk rows of the given documents, for a search within them."""
+        return np.array([c.chunk_id for c in self.index.chunks if c.document_id in document_ids], dtype=np.int64)
+
+    def score(self, query: str, organization: str | None = None, query_vector: np.ndarray | None = None,
+              lexical_query: str | None = None, within: np.ndarray | None = None) -> Scored:
+        """Both retrievers' scores for the union of their top candidates.
+
+        ``lexical_query`` replaces the query's words for BM25 (an English question's Lithuanian
+        terms); ``within`` limits the search to those chunk rows.
+        """
         if query_vector is None:
             query_vector = self.embedder.encode_queries([query])[0]
-        allowed = self.allowed_rows(organization)
+        allowed = self.allowed_rows(organization) if within is None else within
         total = len(self.index.chunks)
         n = min(self.candidates, total if allowed is None else len(allowed))
         if n == 0:
@@ -72,7 +82,9 @@ class Searcher:
         _, dense_rows = self.index.dense.search(query_vector[None, :], n, params=params)
         dense_rows = dense_rows[0][dense_rows[0] >= 0]
 
-        lexical_all = self._lexical_scores(query)
+        if lexical_query is None:
+            lexical_query = lithuanian_query(query) if is_english(query) else query
+        lexical_all = self._lexical_scores(lexical_query)
         if allowed is not None:
             mask = np.zeros(total, dtype=bool)
             mask[allowed] = True
@@ -96,9 +108,10 @@ class Searcher:
         return fuse_scores(scored.dense, scored.lexical, weight)
 
     def search(self, query: str, k: int = 10, organization: str | None = None,
-               mode: str = "hybrid", query_vector: np.ndarray | None = None) -> list[Hit]:
+               mode: str = "hybrid", query_vector: np.ndarray | None = None,
+               lexical_query: str | None = None, within: np.ndarray | None = None) -> list[Hit]:
         """Top ``k`` chunks for ``query``; ``mode`` is ``hybrid``, ``dense`` or ``lexical``."""
-        scored = self.score(query, organization, query_vector)
+        scored = self.score(query, organization, query_vector, lexical_query, within)
         if mode == "dense":
             fused = scored.dense
         elif mode == "lexical":

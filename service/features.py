@@ -1,0 +1,133 @@
+"""The evidence about each quote candidate that the answer model weighs.
+
+Each candidate gets a row of named numbers: how close it is in meaning to the question (dense
+cosines of its sentences and of its passage), how much of the question's content it holds (word
+coverage weighted by rarity, in the span, around it and in its section title), how retrieval
+ranked its passage, what it is (a sentence, a list, a definition), whether it carries what the
+question type asks for (a period for "per kiek dienų", a definition for "kas yra"), and whether
+it belongs to the organisation the question is about. The weights that turn these into a
+probability are learned on the tuning questions (``python -m evaluation train``).
+"""
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from service.candidates import Candidate, named_share
+from service.question import QuestionProfile
+
+FEATURES: tuple[str, ...] = (
+    "cos_max", "cos_gap", "cos_mean", "cos_query", "cos_rank",
+    "chunk_dense", "chunk_dense_gap", "chunk_fused", "chunk_rank", "chunk_lexical",
+    "cov_span", "cov_context", "cov_chunk", "cov_title", "cov_span_gap", "rarest_in_context", "rare_pair_in_context",
+    "form_list", "form_paragraph", "form_item", "form_table", "form_definition",
+    "log_length", "sentences",
+    "definition_match", "asks_definition",
+    "period_match", "number_match", "responsible_match", "modal_match", "list_match",
+    "own_document", "other_in_scope", "in_focus", "is_law", "is_equass",
+    "english", "english_cos", "follow_up", "question_terms",
+)
+INDEX = {name: i for i, name in enumerate(FEATURES)}
+
+NUMBER = re.compile(r"\d|\b(vien|dvie|dviej|du\b|dvi\b|trej|trij|tris|trys|keturi|penki|šeši|septyni|aštuoni|devyni|dešimt"
+                    r"|dvylik|pusę|pusės|procent)", re.IGNORECASE)
+PERIOD = re.compile(r"(dien|savait|mėnes|mėnuo|metų|metus|metai|kasmet|valand|kartą per|kartus per|kadencij"
+                    r"|terminas|termino|per\s+\d|iki\s+\d|ne vėliau|nedelsiant|galioja)", re.IGNORECASE)
+RESPONSIBLE = re.compile(r"(atsaking|atsako|užtikrina|organizuoja|tvirtina|skiria|sprendžia|priima|moka\b|finansuo"
+                         r"|vykdo|prižiūri|koordinuoja|teikia|išduoda|nustato|atlieka|vadovas|direktorius|meras"
+                         r"|taryba|administracija|departamentas|inspekcija|ministras)", re.IGNORECASE)
+MODAL = re.compile(r"(turi teisę|privalo|gali|negali|draudžiama|leidžiama|turi būti|įpareigot|būtina|neturi)",
+                   re.IGNORECASE)
+
+
+@dataclass
+class QuestionContext:
+    """What the features of every candidate of one question are measured against."""
+
+    profile: QuestionProfile
+    content_terms: list[str]  # the question's terms without the organisation's name
+    question_keys: list[frozenset[str]]  # the question's content words, each with both of its index terms
+    idf: dict[str, float]
+    own_documents: frozenset[str]  # the organisation's own documents when the question is scoped to it
+    focus_documents: frozenset[str]
+    follow_up: bool
+
+
+def coverage(terms: list[str], present: set[str], idf: dict[str, float]) -> float:
+    """Share of the question's content, weighted by rarity, found among ``present`` terms."""
+    total = sum(idf[t] for t in terms)
+    return sum(idf[t] for t in terms if t in present) / total if total else 0.0
+
+
+def feature_rows(candidates: list[Candidate], context: QuestionContext, cosines: dict[int, float],
+                 query_cosines: dict[int, float], mean_cosines: list[float], term_sets, chunk_lexical_max: float,
+                 documents) -> np.ndarray:
+    """(candidates × FEATURES) for one question.
+
+    ``cosines``/``query_cosines`` map sentence rows to their cosine with the question and with the
+    resolved query; ``mean_cosines`` is each candidate's cosine of its mean sentence vector;
+    ``term_sets(candidate)`` returns (span terms, context terms, chunk terms, title terms).
+    """
+    rows = np.zeros((len(candidates), len(FEATURES)), dtype=np.float64)
+    if not candidates:
+        return rows
+    profile = context.profile
+    terms = context.content_terms
+    ranks = {}
+    for candidate in candidates:
+        ranks.setdefault(candidate.chunk.chunk_id, len(ranks))
+    best_dense = max(c.hit.dense_score for c in candidates)
+    cos_max = np.array([max(cosines[r] for r in c.rows) if c.rows else 0.0 for c in candidates])
+    order = np.argsort(-cos_max, kind="stable")
+    cos_rank = np.empty(len(candidates))
+    cos_rank[order] = np.arange(len(candidates))
+    coverages = []
+    # The question's most specific words: an answer that lacks them is about something else.
+    rarest = sorted(set(terms), key=lambda t: -context.idf[t])[:2]
+    for i, candidate in enumerate(candidates):
+        span_terms, context_terms, chunk_terms, title_terms = term_sets(candidate)
+        document = documents[candidate.document_id]
+        text = document.text[candidate.start:candidate.end]
+        row = rows[i]
+        row[INDEX["cos_max"]] = cos_max[i]
+        row[INDEX["cos_gap"]] = cos_max[i] - cos_max.max()
+        row[INDEX["cos_mean"]] = mean_cosines[i]
+        row[INDEX["cos_query"]] = max(query_cosines[r] for r in candidate.rows) if candidate.rows else 0.0
+        row[INDEX["cos_rank"]] = 1.0 / (1.0 + cos_rank[i])
+        row[INDEX["chunk_dense"]] = candidate.hit.dense_score
+        row[INDEX["chunk_dense_gap"]] = candidate.hit.dense_score - best_dense
+        row[INDEX["chunk_fused"]] = candidate.hit.score
+        row[INDEX["chunk_rank"]] = 1.0 / (1.0 + ranks[candidate.chunk.chunk_id])
+        row[INDEX["chunk_lexical"]] = candidate.hit.lexical_score / chunk_lexical_max if chunk_lexical_max > 0 else 0.0
+        span_coverage = coverage(terms, span_terms, context.idf)
+        coverages.append(span_coverage)
+        row[INDEX["cov_span"]] = span_coverage
+        row[INDEX["cov_context"]] = coverage(terms, context_terms, context.idf)
+        row[INDEX["cov_chunk"]] = coverage(terms, chunk_terms, context.idf)
+        row[INDEX["cov_title"]] = coverage(terms, title_terms, context.idf)
+        row[INDEX["rarest_in_context"]] = float(bool(rarest) and rarest[0] in context_terms)
+        row[INDEX["rare_pair_in_context"]] = sum(t in context_terms for t in rarest) / len(rarest) if rarest else 0.0
+        if candidate.form != "sentence":
+            row[INDEX["form_" + candidate.form]] = 1.0
+        row[INDEX["log_length"]] = np.log1p(len(text)) / 7.0
+        row[INDEX["sentences"]] = min(len(candidate.rows), 10) / 10.0
+        row[INDEX["definition_match"]] = named_share(context.question_keys, candidate.definition_terms)
+        row[INDEX["asks_definition"]] = float(profile.asks("definition"))
+        row[INDEX["period_match"]] = float(profile.asks("deadline") and bool(PERIOD.search(text)))
+        row[INDEX["number_match"]] = float(profile.asks("amount") and bool(NUMBER.search(text)))
+        row[INDEX["responsible_match"]] = float(profile.asks("responsible") and bool(RESPONSIBLE.search(text)))
+        row[INDEX["modal_match"]] = float(profile.asks("may_must") and bool(MODAL.search(text)))
+        row[INDEX["list_match"]] = float(profile.asks("list") and candidate.form in ("list", "table"))
+        own = candidate.document_id in context.own_documents
+        row[INDEX["own_document"]] = float(own)
+        row[INDEX["other_in_scope"]] = float(bool(context.own_documents) and not own)
+        row[INDEX["in_focus"]] = float(candidate.document_id in context.focus_documents)
+        row[INDEX["is_law"]] = float(document.kind == "law")
+        row[INDEX["is_equass"]] = float(document.kind == "equass")
+        row[INDEX["english"]] = float(profile.english)
+        row[INDEX["english_cos"]] = cos_max[i] if profile.english else 0.0
+        row[INDEX["follow_up"]] = float(context.follow_up)
+        row[INDEX["question_terms"]] = min(len(set(terms)), 12) / 12.0
+    rows[:, INDEX["cov_span_gap"]] = np.array(coverages) - max(coverages)
+    return rows

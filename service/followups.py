@@ -1,0 +1,38 @@
+"""Reading a question in its conversation: what a follow-up refers to, and which organisation it is about."""
+
+from dataclasses import dataclass
+
+from service.conversations import Turn
+from service.language import is_english, looks_like_follow_up, mentioned_organization
+
+# A follow-up is searched together with the thread before it, cut to this length so that a long
+# conversation never grows the query without bound.
+MAX_QUERY_CHARS = 400
+
+
+@dataclass
+class Resolved:
+    """The question as retrieval sees it, after the conversation is taken into account."""
+
+    question: str
+    query: str
+    organization: str | None
+    focus_documents: list[str]
+    english: bool
+    follow_up: bool
+
+
+def resolve(question: str, history: list[Turn], organization: str | None, organizations: list[str]) -> Resolved:
+    """Carry the organisation, documents and topic of earlier turns into a follow-up."""
+    named = mentioned_organization(question, organizations)
+    previous = history[-1] if history else None
+    if previous is not None and looks_like_follow_up(question):
+        return Resolved(
+            question=question,
+            query=f"{question} {previous.query}"[:MAX_QUERY_CHARS],
+            organization=named or previous.organization or organization,
+            focus_documents=[] if named and named != previous.organization else previous.document_ids,
+            english=is_english(question),
+            follow_up=True,
+        )
+    return Resolved(question, question[:MAX_QUERY_CHARS], named or organization, [], is_english(question), False)

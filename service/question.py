@@ -1,0 +1,66 @@
+"""What a question asks for: its language, its type and the words that carry its content.
+
+The answer step needs to know more than the words of a question. "Kas yra socialinė globa?"
+wants the law's definition, "Per kiek dienų…" the sentence that carries a period, "Kokios yra
+socialinių paslaugų rūšys?" a list, "Kas atsakingas…" a sentence naming who acts. Cues are matched
+on the folded question (lowercase, no diacritics), so "kas atsakingas" and "kas atsakingas"
+typed without Lithuanian letters are the same, and English cues sit beside the Lithuanian ones.
+"""
+
+import re
+from dataclasses import dataclass
+
+from ingest.analyzer import analyze_query, fold
+from service.language import is_english
+
+# Question types, in the order they are tried; a question may have several (a list of deadlines).
+TYPE_CUES: dict[str, re.Pattern] = {
+    "definition": re.compile(
+        r"^(kas (yra|tai|vadinama)|ka (reiskia|vadiname)|kuo laikoma|kaip apibrezia|what (is|are|does)\b"
+        r"|define\b|definition|meaning of)|\b(apibrezim|savok|reiksm)|\bkas yra\b|\bwhat is\b"),
+    "list": re.compile(
+        r"\b(kokios|kokie|kokias|kokius|kurios|kurie|kuriuos|kurias|isvardink|isvardinkite|visi|visos"
+        r"|rusys|rusis|rusiu|etapai|etapus|zingsniai|zingsnius|principai|principus|tikslai|tikslus"
+        r"|vertybes|priemones|paslaugos|teises|pareigos|sarasas|kinds?|types?|steps|stages|list|which"
+        r"|what are|principles|goals|values|rights|duties)\b"),
+    "deadline": re.compile(
+        r"\b(per kiek|kiek laiko|kada|iki kada|terminas|termina|terminai|trukme|kaip ilgai|kaip daznai"
+        r"|kas kiek|galioja|galiojimas|how long|how soon|how often|within|deadline|when|valid)\b"),
+    "amount": re.compile(r"\b(kiek|how much|how many|suma|dydis|dydi|kaina|procent|number of|amount)\b"),
+    "responsible": re.compile(
+        r"\b(kas (atsakingas|atsakinga|atsako|sprendzia|skiria|moka|tvirtina|organizuoja|priima|vykdo"
+        r"|finansuoja|tikrina|prizi|teikia|isduoda|nustato|koordinuoja|atlieka)|kam (tenka|priklauso)"
+        r"|kieno|who\b|responsible|in charge)"),
+    "may_must": re.compile(
+        r"\b(ar (gali|galima|galiu|galime|turi|turiu|turime|privalo|privalau|privalome|leidziama|reikia"
+        r"|butina|draudziama)|privalo|privaloma|turi teise|leidziama|draudziama|may|must|allowed|obliged"
+        r"|required|can (i|we|a|the)|should|have to|has to)\b"),
+}
+# "Mūsų centras", "pas mus", "our centre": the question is about the asker's own organisation.
+OWN_ORGANIZATION = re.compile(r"\b(musu|mus|mes|musiskis|our|we|us)\b")
+
+
+@dataclass(frozen=True)
+class QuestionProfile:
+    """The question as the answer step reads it."""
+
+    text: str
+    english: bool
+    types: frozenset[str]
+    terms: tuple[str, ...]  # index terms of the question, as the lexical index spells them
+    own_organization: bool  # "mūsų", "our": the asker means their own organisation
+
+    def asks(self, kind: str) -> bool:
+        return kind in self.types
+
+
+def profile(question: str) -> QuestionProfile:
+    folded = " ".join(fold(question).split())
+    types = frozenset(name for name, cue in TYPE_CUES.items() if cue.search(folded))
+    return QuestionProfile(
+        text=question,
+        english=is_english(question),
+        types=types,
+        terms=tuple(analyze_query(question)),
+        own_organization=bool(OWN_ORGANIZATION.search(folded)),
+    )

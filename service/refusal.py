@@ -1,0 +1,59 @@
+"""Answer or refuse: is the best quote likely to answer the question?
+
+The refusal model (service/rescoring.py) looks at the best candidates together: how probable the
+best one is and by how much it leads the next, how close it is in meaning, whether it holds the
+question's most specific words, whether the question is English or a follow-up. So a question
+worded differently from its source, or naming the organisation, is not refused for sharing few
+words with it, and a near miss (a deadline of another body, a number the sources do not give)
+is refused when nothing stands out. One rule stays outside the model: a question that names a
+place or body no source ever mentions ("Šiaulių centro direktorius") cannot be answered here.
+"""
+
+import re
+
+import numpy as np
+
+from service.features import INDEX
+
+NAME = re.compile(r"\w+")
+REFUSAL_FEATURES: tuple[str, ...] = (
+    "best", "second", "margin", "best_cos", "best_cos_gap_next", "best_cov_context", "best_rarest",
+    "best_chunk_dense", "best_own", "english", "follow_up", "question_terms", "scoped",
+)
+
+
+def unknown_names(question: str, document_frequency, analyze) -> int:
+    """Capitalised words inside the question that no indexed text uses."""
+    words = NAME.findall(question)[1:]  # the first word is capitalised anyway
+    return sum(1 for word in words if word[0].isupper() and not word.isupper()
+               and all(document_frequency.get(term, 0) == 0 for term in analyze(word)))
+
+
+def refusal_row(probabilities: list[float], features: list[np.ndarray], scoped: bool) -> np.ndarray:
+    """The refusal model's features from the candidates, most probable first."""
+    row = np.zeros(len(REFUSAL_FEATURES))
+    if not probabilities:
+        return row
+    best = features[0]
+    values = {
+        "best": probabilities[0],
+        "second": probabilities[1] if len(probabilities) > 1 else 0.0,
+        "margin": probabilities[0] - (probabilities[1] if len(probabilities) > 1 else 0.0),
+        "best_cos": best[INDEX["cos_max"]],
+        "best_cos_gap_next": best[INDEX["cos_gap"]],
+        "best_cov_context": best[INDEX["cov_context"]],
+        "best_rarest": best[INDEX["rare_pair_in_context"]],
+        "best_chunk_dense": best[INDEX["chunk_dense"]],
+        "best_own": best[INDEX["own_document"]],
+        "english": best[INDEX["english"]],
+        "follow_up": best[INDEX["follow_up"]],
+        "question_terms": best[INDEX["question_terms"]],
+        "scoped": float(scoped),
+    }
+    for i, name in enumerate(REFUSAL_FEATURES):
+        row[i] = values[name]
+    return row
+
+
+def should_refuse(answer_probability: float | None, answer_threshold: float, unknown: int) -> bool:
+    return answer_probability is None or unknown > 0 or answer_probability < answer_threshold

@@ -1,0 +1,30 @@
+"""The words around the quotes: each quote under the name of its source, or a plain refusal.
+
+No generative model writes anything: the answer names its sources and quotes them verbatim.
+Titles stay in the nominative ("Dokumente „…“ rašoma"), so no Lithuanian declension is needed.
+"""
+
+from service.schemas import DocumentSummary, Quote
+
+
+def source_details(quote: Quote) -> str:
+    """Organisation (unless the title already names it) and section, for the source line."""
+    organization = quote.organization
+    if organization and organization.split()[0] in quote.title:
+        organization = ""
+    details = "; ".join(part for part in (organization, quote.section) if part and part != quote.title)
+    return f" ({details})" if details else ""
+
+
+def compose(quotes: list[Quote], english: bool) -> str:
+    """The answer text: each quote under the name of its source."""
+    if english:
+        return "\n\n".join(f"The document “{q.title}”{source_details(q)} says: “{q.text}”" for q in quotes)
+    return "\n\n".join(f"Dokumente „{q.title}“{source_details(q)} rašoma: „{q.text}“" for q in quotes)
+
+
+def abstention_text(suggestions: list[DocumentSummary], english: bool) -> str:
+    titles = "; ".join(s.title for s in suggestions)
+    if english:
+        return "I did not find an answer in the documents provided." + (f" You could look at: {titles}." if titles else "")
+    return "Pateiktuose dokumentuose atsakymo neradau." + (f" Galite pažiūrėti: {titles}." if titles else "")
