@@ -19,7 +19,7 @@ from ingest.chunking import chunk_document
 from ingest.documents import discover, read_documents
 from ingest.embedding import get_embedder
 from ingest.index_store import IndexNotFound, load_index, write_generation
-from ingest.principles import TAGGER_VERSION, PrincipleTagger
+from ingest.principles import TAGGER_VERSION, PrincipleTagger, tag_chunks
 from ingest.readers import ReadError
 from ingest.records import Chunk, Document
 from ingest.sentences import SENTENCES_VERSION, quotable, sentence_spans
@@ -223,8 +223,13 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
     lexical = bm25s.BM25()
     lexical.index(corpus_terms, show_progress=False)
     tagger = PrincipleTagger(embedder, settings.principles_dir)
-    for chunk, tags in zip(chunks, tagger.tags([set(terms) for terms in corpus_terms], embeddings)):
-        chunk.principles = tags
+    sentence_terms = [set(analyze_document(documents[chunks[row[0]].document_id].text[row[1]:row[2]]))
+                      for row in sentence_span_array.tolist()]
+    for chunk, tags in zip(chunks, tag_chunks(tagger, [set(terms) for terms in corpus_terms], embeddings,
+                                              sentence_span_array[:, 0], sentence_span_array[:, 1:], sentence_terms,
+                                              sentence_vectors)):
+        chunk.principles = tags.strengths
+        chunk.evidence = tags.evidence
 
     manifest = {
         "model": settings.model,
