@@ -56,6 +56,10 @@ def passage_text(document: Document, chunk: Chunk) -> str:
     return f"{header}\n{chunk.text}"
 
 
+def provenance(document: Document) -> tuple:
+    return (document.title, document.organization, document.kind, document.shared, document.date, document.source)
+
+
 def chunk_sentences(document: Document, chunk: Chunk) -> list[tuple[int, int]]:
     """Spans of the sentences of a chunk that an answer may quote; their vectors are stored."""
     return [(start, end) for start, end in sentence_spans(document.text, chunk.char_start, chunk.char_end)
@@ -169,7 +173,10 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
         previous.manifest.get(key) == value
         for key, value in (("analyzer_version", ANALYZER_VERSION), ("tagger_version", TAGGER_VERSION))
     )
-    if unchanged_setup and not (report.added or report.updated or report.removed):
+    # Provenance (title, kind, date...) can change in the manifest while the text stays the same.
+    metadata_changed = any(document_id in previous_docs and provenance(previous_docs[document_id]) != provenance(document)
+                           for document_id, document in documents.items())
+    if unchanged_setup and not (report.added or report.updated or report.removed or metadata_changed):
         report.generation = str(previous.path)
         report.seconds = time.perf_counter() - started
         return report

@@ -25,7 +25,12 @@ class Principle:
     keywords: tuple[str, ...]
     # Words that name the principle in a question ("etikos principas", "ethics").
     names: tuple[str, ...]
+    # Questions for a new employee, answered from the principle's EQUASS description (tested in
+    # tests/test_onboarding.py); questions about an organisation's own documents are in
+    # service/onboarding_questions.json.
     questions: tuple[str, ...]
+    # Laws (document ids) this principle rests on: the onboarding step quotes them, and no other law.
+    legal_basis: tuple[str, ...] = ()
 
 
 PRINCIPLES: tuple[Principle, ...] = (
@@ -35,14 +40,15 @@ PRINCIPLES: tuple[Principle, ...] = (
                "socialinė atsakomybė", "socialinės atsakomybės", "ištekliai", "racionaliai", "viešinama",
                "reputacija", "kadencija", "konkursas vadovo pareigoms", "kokybės koordinatorius", "politikos įgyvendinimą"),
               ("lyderystė", "lyderystės", "leadership"),
-              ("Kokia mūsų organizacijos misija ir vizija?", "Kas atsakingas už kokybės politikos įgyvendinimą?")),
+              ("Ką reiškia lyderystės principas?",)),
     Principle("staff", "Personalas", "Staff",
               ("darbuotojai", "personalas", "kvalifikacija", "mokymai", "kompetencija", "samdymas", "atranka",
                "darbo sąlygos", "supervizija", "intervizija", "įvadinis", "įvadas", "mentorius", "išsaugojimas",
                "komandinis darbas", "profesionalumas", "pareigybė", "saugos ir sveikatos", "perdegimas",
                "supažindinami pasirašytinai", "motyvuotų"),
               ("personalas", "personalo", "darbuotojų principas", "staff"),
-              ("Kaip keliama darbuotojų kvalifikacija?", "Kokie reikalavimai socialiniam darbuotojui?")),
+              ("Ką reiškia personalo principas?", "Kaip dažnai vyksta darbuotojų veiklos vertinimo pokalbiai?"),
+              ("lt-law-x-493",)),
     Principle("rights", "Teisės", "Rights",
               ("gavėjų teisės", "asmens teisės", "žmogaus teisės", "teisė skųstis", "teisę skųstis", "chartija",
                "konfidencialiai*", "skundas", "skųstis", "apskundimas", "sutikimas",
@@ -50,54 +56,61 @@ PRINCIPLES: tuple[Principle, ...] = (
                "lygios galimybės", "vienodas požiūris", "apsisprendimas", "pasirinkimo laisvė", "pasirenka",
                "informavimas"),
               ("teisių", "teisės", "rights"),
-              ("Kokias teises turi paslaugų gavėjas?", "Kaip pateikti skundą?")),
+              ("Ką reiškia teisių principas?",),
+              ("lt-law-x-493", "lt-pdpa-i1374",)),
     Principle("ethics", "Etika", "Ethics",
               ("etika", "etikos kodeksas", "etiškai", "etinės dilemos", "pagarba", "gerbia", "orumas", "sąžiningumas",
                "sąžiningai", "interesų konfliktas", "smurtas", "prievarta", "piktnaudžiavimas", "išnaudojimas",
                "skaidrumas", "nešališkumas", "objektyvumas", "vertybės", "netinkamas elgesys", "pažeidimai",
                "reputacija", "empatiškai"),
               ("etikos", "etika", "ethics", "ethical"),
-              ("Ką daryti, kai kyla interesų konfliktas?", "Kokiomis vertybėmis vadovaujasi darbuotojai?")),
+              ("Ką reiškia etikos principas?", "Ką daryti, kai kyla interesų konfliktas?"),
+              ("lt-law-x-493",)),
     Principle("partnership", "Partnerystė", "Partnership",
               ("partneriai", "partnerystė", "bendradarbiavimas", "bendruomenė", "steigėjas",
                "nevyriausybinės organizacijos", "tinklas", "bendradarbiavimo sutartis", "suinteresuotosios",
                "suinteresuotais", "tarpinstitucinis", "kitos institucijos", "finansuotojai", "bendri projektai"),
               ("partnerystės", "partnerystė", "partnership", "partners"),
-              ("Su kuo bendradarbiauja organizacija?", "Kaip vertinamas bendradarbiavimas su partneriais?")),
+              ("Ką reiškia partnerystės principas?", "Su kuo bendradarbiauja organizacija?"),
+              ("lt-law-x-493",)),
     Principle("participation", "Dalyvavimas", "Participation",
               ("dalyvavimas", "įtraukti*", "įsitraukti*", "nuomonė", "sprendimų priėmimas",
                "apklausa", "grįžtamasis ryšys", "gavėjų atstovai", "gavėjų taryba", "įsitraukimas", "susirinkimai",
                "pasiūlymai", "bendradarbiavimas su paslaugų gavėjais", "kartu su paslaugų gavėjais",
                "socialinė atskirtis"),
               ("dalyvavimo", "dalyvavimas", "participation"),
-              ("Kaip paslaugų gavėjai įtraukiami į sprendimus?", "Kaip renkama paslaugų gavėjų nuomonė?")),
+              ("Ką reiškia dalyvavimo principas?", "Kaip paslaugų gavėjai gali pareikšti nuomonę?"),
+              ("lt-law-x-493",)),
     Principle("person_centred", "Orientacija į asmenį", "Person-centredness",
               ("individualus*", "individualūs poreikiai", "poreikiai", "gyvenimo kokybė",
                "įgalinti*", "individualus planas", "savarankiškai*", "pagalbos planas",
                "stiprybės", "orientacija į asmenį", "orientacija į paslaugų gavėją", "pageidavimai", "kuratorius",
                "asmens interesai", "kas jums svarbu"),
               ("orientacijos į asmenį", "orientacija į asmenį", "person-centred", "person centred", "person-centredness"),
-              ("Kaip sudaromas individualus pagalbos planas?", "Kaip vertinama paslaugų gavėjų gyvenimo kokybė?")),
+              ("Ką reiškia orientacija į asmenį?", "Kaip sudaromas individualus pagalbos planas?"),
+              ("lt-law-x-493",)),
     Principle("comprehensiveness", "Kompleksiškumas", "Comprehensiveness",
               ("kompleksiškumas", "kompleksinės paslaugos", "kompleksiškai", "tęstinumas", "visapusiškas",
                "visapusiškumas", "koordinavimas", "koordinuoja", "atvejo vadyba", "integracija", "paslaugų grandinė",
                "nukreipimas", "nukreipti", "kitos paslaugos", "prieinamumas", "suderinta pagalba", "perėjimas",
                "informacijos perdavimas", "nenutrūkstama", "nenutrūktų", "paslaugų spektras"),
               ("kompleksiškumo", "kompleksiškumas", "comprehensiveness", "comprehensive"),
-              ("Kaip užtikrinamas paslaugų tęstinumas?", "Kokias paslaugas teikia centras?")),
+              ("Ką reiškia kompleksiškumo principas?", "Kaip užtikrinamas paslaugų tęstinumas?"),
+              ("lt-law-x-493",)),
     Principle("result_orientation", "Orientacija į rezultatus", "Result orientation",
-              ("rezultatai", "rodikliai", "matavimas", "matuojami", "išmatuoti", "vertinimas", "ataskaita",
+              ("rezultatai", "rodikliai", "matavimas", "matuojami", "išmatuoti", "vertinimas", "vertinama", "ataskaita",
                "analizė", "efektyviai*", "veiksmingumas", "pasitenkinimas", "nauda", "pokyčiai", "poveikis",
                "stebėsena", "tikslinės reikšmės", "pasiekti"),
               ("orientacijos į rezultatus", "orientacija į rezultatus", "result orientation", "results"),
-              ("Kaip matuojami paslaugų rezultatai?", "Kaip dažnai vertinama veiklos kokybė?")),
+              ("Ką reiškia orientacija į rezultatus?", "Kaip matuojami paslaugų rezultatai?"),
+              ("lt-law-x-493",)),
     Principle("continuous_improvement", "Nuolatinis gerinimas", "Continuous improvement",
               ("tobulinti*", "naujovės", "gerinimas",
                "nuolat", "nuolatinis", "auditas", "vidaus auditas", "įsivertinimas", "peržiūra", "atnaujinimas",
                "inovacijos", "mokymasis", "mokytis", "pažanga", "korekciniai veiksmai", "neatitiktys", "pdca",
                "klaidos", "idėjos", "kokybės gerinimas", "rekomendacijos"),
               ("nuolatinio gerinimo", "nuolatinis gerinimas", "nuolatinio tobulinimo", "continuous improvement", "improvement"),
-              ("Kaip organizacija tobulina savo veiklą?", "Kada vyko vidaus auditas?")),
+              ("Ką reiškia nuolatinio gerinimo principas?",)),
 )
 BY_ID = {p.id: p for p in PRINCIPLES}
 TAGGER_VERSION = "sentence-lexicon-4"
@@ -111,6 +124,8 @@ DENSE_FLOOR = 0.80
 DENSE_CEILING = 0.88
 KEYWORD_SATURATION = 4
 TAG_THRESHOLD = 0.6
+# A question resembles a principle from this strength up (see ``closest_principle``).
+RESEMBLANCE_FLOOR = 0.35
 # Weaker strengths are stored too, so a coordinator sees "almost covered" cells.
 STORE_FLOOR = 0.4
 
@@ -228,6 +243,15 @@ def tag_chunks(tagger: PrincipleTagger, chunk_terms: list[set[str]], chunk_vecto
                 evidence[principle.id] = [int(v) for v in sentence_spans[rows[best[column]]]]
         tags.append(ChunkTags(strengths, evidence))
     return tags
+
+
+def closest_principle(tagger: PrincipleTagger, embedder, question: str) -> str | None:
+    """The principle a question (e.g. one the assistant could not answer) most resembles, or None
+    when it resembles none: what the tagger would call a passage with the same words and meaning."""
+    vector = embedder.encode_queries([question])
+    strengths = tagger.strengths([set(analyze_query(question))], vector)[0]
+    best = int(strengths.argmax())
+    return PRINCIPLES[best].id if strengths[best] >= RESEMBLANCE_FLOOR else None
 
 
 def combine(dense: np.ndarray, keywords: np.ndarray, weight: float = DENSE_WEIGHT, floor: float = DENSE_FLOOR,
