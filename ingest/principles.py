@@ -75,7 +75,7 @@ PRINCIPLES: tuple[Principle, ...] = (
               ("lt-law-x-493",)),
     Principle("participation", "Dalyvavimas", "Participation",
               ("dalyvavimas", "įtraukti*", "įsitraukti*", "nuomonė", "sprendimų priėmimas",
-               "apklausa", "grįžtamasis ryšys", "gavėjų atstovai", "gavėjų taryba", "įsitraukimas", "susirinkimai",
+               "apklausa", "grįžtamasis ryšys", "gavėjų taryba", "įsitraukimas", "susirinkimai",
                "pasiūlymai", "bendradarbiavimas su paslaugų gavėjais", "kartu su paslaugų gavėjais",
                "socialinė atskirtis"),
               ("dalyvavimo", "dalyvavimas", "participation"),
