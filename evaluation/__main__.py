@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="answers: list the questions answered wrongly or refused")
     parser.add_argument("--json", type=Path, default=None, help="answers: also write the summary to this file")
     parser.add_argument("--sweep", action="store_true", help="retrieval: sweep the dense weight; principles: sweep the tagger")
+    parser.add_argument("--misses", action="store_true", help="principles: print every labelled passage the tagger gets wrong")
     parser.add_argument("--laws", type=Path, default=settings.corpus_dir.parent.parent / "shared" / "corpora" / "lt-laws.jsonl.gz",
                         help="bench: the large law corpus used for the 1k and 10k chunk indexes")
     parser.add_argument("--queries", type=int, default=200, help="bench: queries per latency measurement")
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "principles":
         from evaluation.principles import report as principles_report
 
-        principles_report(settings, sweep=args.sweep)
+        principles_report(settings, sweep=args.sweep, show_misses=args.misses)
         return 0
 
     from evaluation.gold import SPLITS, load_gold

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from ingest.pipeline import ingest
 from ingest.readers import ReadError
+from ingest.embedding import quiet_libraries
 from ingest.settings import get_settings
 
 
@@ -23,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    quiet_libraries()
     console = Console(stderr=True, soft_wrap=True)
 
     missing = [str(p) for p in args.paths if not p.exists()]

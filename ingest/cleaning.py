@@ -46,6 +46,18 @@ FOOTER_MARKERS = re.compile(
     re.IGNORECASE,
 )
 FOOTER_LINE_MAX = 80
+# A footnote of a web page copied as text: "1 Equass kokybės principai aprašyti ...". Its marker in
+# the text above is glued to a word ("principais1:") and is dropped, so quotes read as Lithuanian.
+FOOTNOTE_LINE = re.compile(r"^(\d{1,2}) [A-ZĄČĘĖĮŠŲŪŽ]", re.MULTILINE)
+
+
+def drop_footnote_markers(text: str) -> str:
+    """Remove "principais1" -> "principais" for every footnote number that has its footnote line below."""
+    for footnote in FOOTNOTE_LINE.finditer(text):
+        number = footnote.group(1)
+        marker = re.compile(rf"(?<=[a-ząčęėįšųūž]{{3}}){number}(?=[\s:;,.)])")
+        text = marker.sub("", text[:footnote.start()]) + text[footnote.start():]
+    return text
 
 
 def normalize(text: str) -> str:
@@ -84,4 +96,4 @@ def clean_text(text: str) -> str:
         in_footer = False
         kept.append(line)
     cleaned = MANY_NEWLINES.sub("\n\n", "\n".join(kept))
-    return cleaned.strip()
+    return drop_footnote_markers(cleaned.strip())

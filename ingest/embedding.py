@@ -101,6 +101,17 @@ def ensure_default_model(settings: Settings) -> None:
         build_model(Path(default))
 
 
+def quiet_libraries() -> None:
+    """Keep the model libraries' chatter ("Loading weights 0%...100%", "Loaded 2 prompts", bm25s's
+    "Building index") out of what a person running the CLI reads; warnings still show."""
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_warning()
+    for name in ("sentence_transformers", "transformers", "bm25s", "faiss", "httpx"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 _embedders: dict[str, Embedder] = {}
 
 

@@ -19,7 +19,7 @@ from ingest.chunking import chunk_document
 from ingest.documents import discover, read_documents
 from ingest.embedding import get_embedder
 from ingest.index_store import IndexNotFound, load_index, write_generation
-from ingest.principles import TAGGER_VERSION, PrincipleTagger
+from ingest.principles import TAGGER_VERSION, PrincipleTagger, tag_chunks
 from ingest.readers import ReadError
 from ingest.records import Chunk, Document
 from ingest.sentences import SENTENCES_VERSION, quotable, sentence_spans
@@ -54,6 +54,10 @@ def passage_text(document: Document, chunk: Chunk) -> str:
     """What the models see of a chunk: title, organisation and section give it context."""
     header = " — ".join(part for part in (document.title, document.organization, chunk.section) if part)
     return f"{header}\n{chunk.text}"
+
+
+def provenance(document: Document) -> tuple:
+    return (document.title, document.organization, document.kind, document.shared, document.date, document.source)
 
 
 def chunk_sentences(document: Document, chunk: Chunk) -> list[tuple[int, int]]:
@@ -169,7 +173,10 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
         previous.manifest.get(key) == value
         for key, value in (("analyzer_version", ANALYZER_VERSION), ("tagger_version", TAGGER_VERSION))
     )
-    if unchanged_setup and not (report.added or report.updated or report.removed):
+    # Provenance (title, kind, date...) can change in the manifest while the text stays the same.
+    metadata_changed = any(document_id in previous_docs and provenance(previous_docs[document_id]) != provenance(document)
+                           for document_id, document in documents.items())
+    if unchanged_setup and not (report.added or report.updated or report.removed or metadata_changed):
         report.generation = str(previous.path)
         report.seconds = time.perf_counter() - started
         return report
@@ -223,8 +230,13 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
     lexical = bm25s.BM25()
     lexical.index(corpus_terms, show_progress=False)
     tagger = PrincipleTagger(embedder, settings.principles_dir)
-    for chunk, tags in zip(chunks, tagger.tags([set(terms) for terms in corpus_terms], embeddings)):
-        chunk.principles = tags
+    sentence_terms = [set(analyze_document(documents[chunks[row[0]].document_id].text[row[1]:row[2]]))
+                      for row in sentence_span_array.tolist()]
+    for chunk, tags in zip(chunks, tag_chunks(tagger, [set(terms) for terms in corpus_terms], embeddings,
+                                              sentence_span_array[:, 0], sentence_span_array[:, 1:], sentence_terms,
+                                              sentence_vectors)):
+        chunk.principles = tags.strengths
+        chunk.evidence = tags.evidence
 
     manifest = {
         "model": settings.model,

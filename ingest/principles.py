@@ -21,93 +21,152 @@ class Principle:
     name_lt: str
     name_en: str
     # Words a passage about this principle tends to use, in plain Lithuanian (stemmed when loaded).
+    # A trailing "*" lets the stems also match longer stems they begin (see ``matchable``).
     keywords: tuple[str, ...]
     # Words that name the principle in a question ("etikos principas", "ethics").
     names: tuple[str, ...]
+    # Questions for a new employee, answered from the principle's EQUASS description (tested in
+    # tests/test_onboarding.py); questions about an organisation's own documents are in
+    # service/onboarding_questions.json.
     questions: tuple[str, ...]
+    # Laws (document ids) this principle rests on: the onboarding step quotes them, and no other law.
+    legal_basis: tuple[str, ...] = ()
 
 
 PRINCIPLES: tuple[Principle, ...] = (
     Principle("leadership", "Lyderystė", "Leadership",
-              ("vadovybė", "vadovas", "direktorius", "vizija", "misija", "strategija", "strateginis", "vertybės",
-               "tikslai", "planavimas", "atsakomybė", "valdymas", "kultūra", "lyderystė", "socialinė atsakomybė"),
+              ("vadovybė", "įstaigos vadovas", "vadovaujamas pareigas", "direktorius", "vizija", "misija", "strategija", "strateginis planas",
+               "veiklos planas", "vertybės", "valdymas", "organizacijos kultūra", "įstaigos kultūra", "lyderystė",
+               "socialinė atsakomybė", "socialinės atsakomybės", "ištekliai", "racionaliai", "viešinama",
+               "reputacija", "kadencija", "konkursas vadovo pareigoms", "kokybės koordinatorius", "politikos įgyvendinimą"),
               ("lyderystė", "lyderystės", "leadership"),
-              ("Kokia mūsų organizacijos misija ir vizija?", "Kas atsakingas už kokybės politikos įgyvendinimą?")),
+              ("Ką reiškia lyderystės principas?",)),
     Principle("staff", "Personalas", "Staff",
               ("darbuotojai", "personalas", "kvalifikacija", "mokymai", "kompetencija", "samdymas", "atranka",
-               "kvalifikacijos kėlimas", "darbo sąlygos", "supervizija", "įvadinis", "vertinimas", "išsaugojimas"),
+               "darbo sąlygos", "supervizija", "intervizija", "įvadinis", "įvadas", "mentorius", "išsaugojimas",
+               "komandinis darbas", "profesionalumas", "pareigybė", "saugos ir sveikatos", "perdegimas",
+               "supažindinami pasirašytinai", "motyvuotų"),
               ("personalas", "personalo", "darbuotojų principas", "staff"),
-              ("Kaip keliama darbuotojų kvalifikacija?", "Kokie reikalavimai socialiniam darbuotojui?")),
+              ("Ką reiškia personalo principas?", "Kaip dažnai vyksta darbuotojų veiklos vertinimo pokalbiai?"),
+              ("lt-law-x-493",)),
     Principle("rights", "Teisės", "Rights",
-              ("teisės", "teisė", "chartija", "konfidencialumas", "skundai", "skundas", "sutikimas", "apsauga",
-               "asmens duomenys", "orumas", "nediskriminavimas", "lygios galimybės", "privatumas", "informavimas"),
+              ("gavėjų teisės", "asmens teisės", "žmogaus teisės", "teisė skųstis", "teisę skųstis", "chartija",
+               "konfidencialiai*", "skundas", "skųstis", "apskundimas", "sutikimas",
+               "asmens duomenys", "duomenų apsauga", "privatumas", "orumas", "nediskriminavimas",
+               "lygios galimybės", "vienodas požiūris", "apsisprendimas", "pasirinkimo laisvė", "pasirenka",
+               "informavimas"),
               ("teisių", "teisės", "rights"),
-              ("Kokias teises turi paslaugų gavėjas?", "Kaip pateikti skundą?")),
+              ("Ką reiškia teisių principas?",),
+              ("lt-law-x-493", "lt-pdpa-i1374",)),
     Principle("ethics", "Etika", "Ethics",
-              ("etika", "etikos kodeksas", "etiškai", "pagarba", "orumas", "sąžiningumas", "interesų konfliktas",
-               "smurtas", "piktnaudžiavimas", "prevencija", "skaidrumas", "nešališkumas", "vertybės"),
+              ("etika", "etikos kodeksas", "etiškai", "etinės dilemos", "pagarba", "gerbia", "orumas", "sąžiningumas",
+               "sąžiningai", "interesų konfliktas", "smurtas", "prievarta", "piktnaudžiavimas", "išnaudojimas",
+               "skaidrumas", "nešališkumas", "objektyvumas", "vertybės", "netinkamas elgesys", "pažeidimai",
+               "reputacija", "empatiškai"),
               ("etikos", "etika", "ethics", "ethical"),
-              ("Ką daryti, kai kyla interesų konfliktas?", "Kokiomis vertybėmis vadovaujasi darbuotojai?")),
+              ("Ką reiškia etikos principas?", "Ką daryti, kai kyla interesų konfliktas?"),
+              ("lt-law-x-493",)),
     Principle("partnership", "Partnerystė", "Partnership",
-              ("partneriai", "partnerystė", "bendradarbiavimas", "bendruomenė", "steigėjas", "savivaldybė",
-               "nevyriausybinės organizacijos", "tinklas", "sutartis", "suinteresuotieji", "tarpinstitucinis"),
+              ("partneriai", "partnerystė", "bendradarbiavimas", "bendruomenė", "steigėjas",
+               "nevyriausybinės organizacijos", "tinklas", "bendradarbiavimo sutartis", "suinteresuotosios",
+               "suinteresuotais", "tarpinstitucinis", "kitos institucijos", "finansuotojai", "bendri projektai"),
               ("partnerystės", "partnerystė", "partnership", "partners"),
-              ("Su kuo bendradarbiauja organizacija?", "Kaip vertinamas bendradarbiavimas su partneriais?")),
+              ("Ką reiškia partnerystės principas?", "Su kuo bendradarbiauja organizacija?"),
+              ("lt-law-x-493",)),
     Principle("participation", "Dalyvavimas", "Participation",
-              ("dalyvavimas", "įtraukimas", "įtraukti", "nuomonė", "sprendimų priėmimas", "apklausa",
-               "grįžtamasis ryšys", "atstovai", "taryba", "įsitraukimas", "aktyvus"),
+              ("dalyvavimas", "įtraukti*", "įsitraukti*", "nuomonė", "sprendimų priėmimas",
+               "apklausa", "grįžtamasis ryšys", "gavėjų taryba", "įsitraukimas", "susirinkimai",
+               "pasiūlymai", "bendradarbiavimas su paslaugų gavėjais", "kartu su paslaugų gavėjais",
+               "socialinė atskirtis"),
               ("dalyvavimo", "dalyvavimas", "participation"),
-              ("Kaip paslaugų gavėjai įtraukiami į sprendimus?", "Kaip renkama paslaugų gavėjų nuomonė?")),
+              ("Ką reiškia dalyvavimo principas?", "Kaip paslaugų gavėjai gali pareikšti nuomonę?"),
+              ("lt-law-x-493",)),
     Principle("person_centred", "Orientacija į asmenį", "Person-centredness",
-              ("individualus", "individualūs poreikiai", "poreikiai", "gyvenimo kokybė", "įgalinimas",
-               "individualus planas", "asmuo", "savarankiškumas", "pagalbos planas", "asmens poreikiai"),
+              ("individualus*", "individualūs poreikiai", "poreikiai", "gyvenimo kokybė",
+               "įgalinti*", "individualus planas", "savarankiškai*", "pagalbos planas",
+               "stiprybės", "orientacija į asmenį", "orientacija į paslaugų gavėją", "pageidavimai", "kuratorius",
+               "asmens interesai", "kas jums svarbu"),
               ("orientacijos į asmenį", "orientacija į asmenį", "person-centred", "person centred", "person-centredness"),
-              ("Kaip sudaromas individualus pagalbos planas?", "Kaip vertinama paslaugų gavėjų gyvenimo kokybė?")),
+              ("Ką reiškia orientacija į asmenį?", "Kaip sudaromas individualus pagalbos planas?"),
+              ("lt-law-x-493",)),
     Principle("comprehensiveness", "Kompleksiškumas", "Comprehensiveness",
-              ("kompleksiškumas", "kompleksinės paslaugos", "tęstinumas", "visapusiškas", "koordinavimas",
-               "atvejo vadyba", "integracija", "paslaugų grandinė", "nukreipimas", "kitos paslaugos"),
+              ("kompleksiškumas", "kompleksinės paslaugos", "kompleksiškai", "tęstinumas", "visapusiškas",
+               "visapusiškumas", "koordinavimas", "koordinuoja", "atvejo vadyba", "integracija", "paslaugų grandinė",
+               "nukreipimas", "nukreipti", "kitos paslaugos", "prieinamumas", "suderinta pagalba", "perėjimas",
+               "informacijos perdavimas", "nenutrūkstama", "nenutrūktų", "paslaugų spektras"),
               ("kompleksiškumo", "kompleksiškumas", "comprehensiveness", "comprehensive"),
-              ("Kaip užtikrinamas paslaugų tęstinumas?", "Kokias paslaugas teikia centras?")),
+              ("Ką reiškia kompleksiškumo principas?", "Kaip užtikrinamas paslaugų tęstinumas?"),
+              ("lt-law-x-493",)),
     Principle("result_orientation", "Orientacija į rezultatus", "Result orientation",
-              ("rezultatai", "rodikliai", "matavimas", "vertinimas", "ataskaita", "ataskaitos", "analizė",
-               "efektyvumas", "pasitenkinimas", "nauda", "pokyčiai", "stebėsena"),
+              ("rezultatai", "rodikliai", "matavimas", "matuojami", "išmatuoti", "vertinimas", "vertinama", "ataskaita",
+               "analizė", "efektyviai*", "veiksmingumas", "pasitenkinimas", "nauda", "pokyčiai", "poveikis",
+               "stebėsena", "tikslinės reikšmės", "pasiekti"),
               ("orientacijos į rezultatus", "orientacija į rezultatus", "result orientation", "results"),
-              ("Kaip matuojami paslaugų rezultatai?", "Kaip dažnai vertinama veiklos kokybė?")),
+              ("Ką reiškia orientacija į rezultatus?", "Kaip matuojami paslaugų rezultatai?"),
+              ("lt-law-x-493",)),
     Principle("continuous_improvement", "Nuolatinis gerinimas", "Continuous improvement",
-              ("tobulinimas", "tobulėjimas", "tobulinti", "tobulėti", "tobulėjanti", "naujovės", "gerinimas", "nuolat",
-               "auditas", "vidaus auditas", "įsivertinimas", "peržiūra",
-               "atnaujinimas", "inovacijos", "mokymasis", "pažangos", "korekciniai veiksmai", "pdca"),
+              ("tobulinti*", "naujovės", "gerinimas",
+               "nuolat", "nuolatinis", "auditas", "vidaus auditas", "įsivertinimas", "peržiūra", "atnaujinimas",
+               "inovacijos", "mokymasis", "mokytis", "pažanga", "korekciniai veiksmai", "neatitiktys", "pdca",
+               "klaidos", "idėjos", "kokybės gerinimas", "rekomendacijos"),
               ("nuolatinio gerinimo", "nuolatinis gerinimas", "nuolatinio tobulinimo", "continuous improvement", "improvement"),
-              ("Kaip organizacija tobulina savo veiklą?", "Kada vyko vidaus auditas?")),
+              ("Ką reiškia nuolatinio gerinimo principas?",)),
 )
 BY_ID = {p.id: p for p in PRINCIPLES}
-TAGGER_VERSION = "dense-lexicon-3"
+TAGGER_VERSION = "sentence-lexicon-4"
 
 # Strength = DENSE_WEIGHT * dense part + (1 - DENSE_WEIGHT) * keyword part, both in [0, 1].
 # Tuned on evaluation/data/principle_labels.jsonl (python -m evaluation principles --sweep):
-# 110 hand-labelled passages. The threshold sits one grid step below the best-F1 setting (0.65:
-# precision 0.62, recall 0.56) to favour recall (0.6: precision 0.55, recall 0.59), so that a
-# coordinator sees a candidate document rather than a false gap.
+# 254 hand-labelled passages; the shipped setting is the best F1 of the grid (precision 0.66,
+# recall 0.67). A chunk is scored sentence by sentence (see ``tag_chunks``).
 DENSE_WEIGHT = 0.5
-DENSE_FLOOR = 0.82
-DENSE_CEILING = 0.90
-KEYWORD_SATURATION = 3
+DENSE_FLOOR = 0.80
+DENSE_CEILING = 0.88
+KEYWORD_SATURATION = 4
 TAG_THRESHOLD = 0.6
+# A question resembles a principle from this strength up (see ``closest_principle``).
+RESEMBLANCE_FLOOR = 0.35
 # Weaker strengths are stored too, so a coordinator sees "almost covered" cells.
 STORE_FLOOR = 0.4
+
+# Keyword stems this long also match the longer stems they begin (see ``matchable``).
+PREFIX_MIN = 4
 
 LIST_ITEM = re.compile(r"^\d+\.\s+(.+)$", re.MULTILINE)
 
 
-def keyword_terms(principle: Principle) -> list[set[str]]:
-    """Each keyword as the set of index terms it analyses to (a phrase needs all of them)."""
-    return [set(analyze_query(k)) for k in principle.keywords if analyze_query(k)]
+@dataclass(frozen=True)
+class Keyword:
+    """A keyword as index terms: a phrase needs all of them; ``prefix`` terms also match longer stems."""
+
+    terms: frozenset[str]
+    prefix: bool
+
+
+def keyword_terms(principle: Principle) -> list[Keyword]:
+    keywords = []
+    for keyword in principle.keywords:
+        terms = frozenset(analyze_query(keyword.rstrip("*")))
+        if terms:
+            keywords.append(Keyword(terms, keyword.endswith("*")))
+    return keywords
+
+
+def matchable(terms: set[str]) -> set[str]:
+    """A passage's terms and their prefixes of at least ``PREFIX_MIN`` letters. The Snowball stemmer
+    keeps derived forms apart ("įtraukti" -> itrauk, "įtraukimas" -> itraukim, "individualumui" ->
+    individualum), so a keyword marked with "*" matches the longer stems its stem begins. Only
+    marked ones do: "vadovas" and "vadovaujasi" ("is guided by") share the stem vadov already."""
+    keys = set(terms)
+    for term in terms:
+        keys.update(term[:end] for end in range(PREFIX_MIN, len(term)))
+    return keys
 
 
 def requirement_texts(principles_dir: Path, principle: Principle) -> list[str]:
     """What the principle's description says a provider must do: its numbered requirements."""
     path = principles_dir / f"{principle.id}.md"
-    texts = [f"{principle.name_lt}: {', '.join(principle.keywords)}"]
+    texts = [f"{principle.name_lt}: {', '.join(k.rstrip('*') for k in principle.keywords)}"]
     if path.exists():
         texts += [m.group(1).strip() for m in LIST_ITEM.finditer(path.read_text(encoding="utf-8"))]
     return texts
@@ -118,6 +177,7 @@ class PrincipleTagger:
 
     def __init__(self, embedder, principles_dir: Path):
         self.keywords = {p.id: keyword_terms(p) for p in PRINCIPLES}
+        self.names = [frozenset(analyze_query(p.name_lt)) for p in PRINCIPLES] + [frozenset(analyze_query("teisė"))]
         self.prototypes = {}
         for principle in PRINCIPLES:
             texts = requirement_texts(principles_dir, principle)
@@ -128,7 +188,14 @@ class PrincipleTagger:
         return np.stack([(vectors @ self.prototypes[p.id].T).max(axis=1) for p in PRINCIPLES], axis=1)
 
     def keyword_hits(self, terms: set[str]) -> np.ndarray:
-        return np.array([sum(phrase <= terms for phrase in self.keywords[p.id]) for p in PRINCIPLES], dtype=float)
+        keys = matchable(terms)
+        named = [names for names in self.names if names <= terms]
+        # A passage that lists the principles ("vadovaujasi EQUASS principais: lyderystė, personalas,
+        # ...", or a bullet "• lyderystė;") names them without saying how they are put into practice.
+        enumeration = len(named) >= 3 or (named and len(terms - set().union(*named)) <= 1)
+        return np.array([sum(k.terms <= (keys if k.prefix else terms) for k in self.keywords[p.id]
+                             if not (enumeration and any(k.terms <= names for names in named)))
+                         for p in PRINCIPLES], dtype=float)
 
     def signals(self, term_sets: list[set[str]], vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(passages × principles) raw signals: best cosine to a requirement, and keyword hits."""
@@ -139,10 +206,52 @@ class PrincipleTagger:
         """(passages × principles) strengths from each passage's index terms and vector."""
         return combine(*self.signals(term_sets, vectors))
 
-    def tags(self, term_sets: list[set[str]], vectors: np.ndarray) -> list[dict[str, float]]:
-        """Per passage, the principles at or above the storage floor with their strength."""
-        strengths = self.strengths(term_sets, vectors)
-        return [{p.id: round(float(s), 3) for p, s in zip(PRINCIPLES, row) if s >= STORE_FLOOR} for row in strengths]
+
+@dataclass
+class ChunkTags:
+    """A chunk's principles with their strength, and for each the span of the sentence that earned it."""
+
+    strengths: dict[str, float]
+    evidence: dict[str, list[int]]
+
+
+def tag_chunks(tagger: PrincipleTagger, chunk_terms: list[set[str]], chunk_vectors: np.ndarray,
+               sentence_chunks: np.ndarray, sentence_spans: np.ndarray, sentence_terms: list[set[str]],
+               sentence_vectors: np.ndarray) -> list[ChunkTags]:
+    """Tags per chunk, scored sentence by sentence: a chunk addresses a principle as strongly as its
+    best sentence does, and that sentence is the evidence a coordinator sees. Scoring the whole chunk
+    would let a long passage collect keywords of many principles from unrelated sentences. A chunk
+    without quotable sentences (or an index built without sentence vectors) is scored as a whole."""
+    sentence_strengths = tagger.strengths(sentence_terms, sentence_vectors) if len(sentence_terms) else None
+    whole = tagger.strengths(chunk_terms, chunk_vectors)
+    rows_of: dict[int, list[int]] = {}
+    for row, chunk in enumerate(sentence_chunks.tolist()):
+        rows_of.setdefault(chunk, []).append(row)
+    tags = []
+    for chunk, chunk_strengths in enumerate(whole):
+        rows = rows_of.get(chunk)
+        if not rows:
+            tags.append(ChunkTags({p.id: round(float(v), 3) for p, v in zip(PRINCIPLES, chunk_strengths) if v >= STORE_FLOOR}, {}))
+            continue
+        block = sentence_strengths[rows]
+        best = block.argmax(axis=0)
+        strengths, evidence = {}, {}
+        for column, principle in enumerate(PRINCIPLES):
+            value = float(block[best[column], column])
+            if value >= STORE_FLOOR:
+                strengths[principle.id] = round(value, 3)
+                evidence[principle.id] = [int(v) for v in sentence_spans[rows[best[column]]]]
+        tags.append(ChunkTags(strengths, evidence))
+    return tags
+
+
+def closest_principle(tagger: PrincipleTagger, embedder, question: str) -> str | None:
+    """The principle a question (e.g. one the assistant could not answer) most resembles, or None
+    when it resembles none: what the tagger would call a passage with the same words and meaning."""
+    vector = embedder.encode_queries([question])
+    strengths = tagger.strengths([set(analyze_query(question))], vector)[0]
+    best = int(strengths.argmax())
+    return PRINCIPLES[best].id if strengths[best] >= RESEMBLANCE_FLOOR else None
 
 
 def combine(dense: np.ndarray, keywords: np.ndarray, weight: float = DENSE_WEIGHT, floor: float = DENSE_FLOOR,

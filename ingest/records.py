@@ -47,6 +47,8 @@ class Chunk:
     text: str
     section: str
     principles: dict[str, float] = field(default_factory=dict)
+    # Per principle, [start, end] in the document text of the sentence that earned its strength.
+    evidence: dict[str, list[int]] = field(default_factory=dict)
 
 
 @dataclass

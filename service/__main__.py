@@ -6,6 +6,7 @@ from pathlib import Path
 
 import uvicorn
 
+from ingest.embedding import quiet_libraries
 from ingest.settings import get_settings
 from service.app import create_app
 
@@ -18,9 +19,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=settings.port)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_libraries()
     settings = settings.model_copy(update={"index_dir": args.index, "host": args.host, "port": args.port})
     # Access logs carry query strings, i.e. what staff typed: they stay off.
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False)
+    # uvicorn's own start-up lines are left out: the service logs when it serves an index generation.
+    logging.getLogger("service").info("Starting on http://%s:%d (Ctrl+C stops)", args.host, args.port)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False, log_level="warning")
 
 
 if __name__ == "__main__":

@@ -37,6 +37,10 @@ class Turn:
     organization: str | None = None
     document_ids: list[str] = field(default_factory=list)
     abstained: bool = False
+    # The answer's quotes as {"document_id", "char_start", "char_end"}, and the organisation the
+    # request was made for (not one the question named): what a helpful/not-helpful vote keeps.
+    quotes: list[dict] = field(default_factory=list)
+    scope: str | None = None
 
 
 class ConversationStore:
@@ -91,6 +95,21 @@ class ConversationStore:
                        (conversation_id, position - self.max_turns))
             self._prune(db, now)
         return conversation_id
+
+    def latest_position(self, conversation_id: str) -> int | None:
+        """Position of the newest turn of a conversation (positions keep counting past the turn cap)."""
+        with self._connect() as db:
+            return db.execute("SELECT MAX(position) FROM turns WHERE conversation_id = ?", (conversation_id,)).fetchone()[0]
+
+    def turn_at(self, conversation_id: str, position: int) -> Turn | None:
+        """One turn of a live conversation; None when it is unknown or has expired."""
+        with self._connect() as db:
+            row = db.execute("SELECT updated FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+            if row is None or row[0] < time.time() - self.ttl_seconds:
+                return None
+            found = db.execute("SELECT data FROM turns WHERE conversation_id = ? AND position = ?",
+                               (conversation_id, position)).fetchone()
+        return Turn(**json.loads(found[0])) if found else None
 
     def _prune(self, db: sqlite3.Connection, now: float) -> None:
         db.execute("DELETE FROM conversations WHERE updated < ?", (now - self.ttl_seconds,))

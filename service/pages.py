@@ -131,9 +131,16 @@ def principles_page() -> HTMLResponse:
   <h2 data-i18n="cov.gaps">Spragos</h2>
   <div id="gaps" class="gaps"></div>
   <h2 data-i18n="cov.matrix">Aprėpties lentelė</h2>
-  <p class="legend"><span class="cell-none" data-i18n="cov.none">neapima</span> <span class="cell-weak" data-i18n="cov.weak">apima silpnai</span> <span class="cell-strong" data-i18n="cov.strong">apima stipriai</span></p>
+  <p class="legend"><span class="cell-none" data-i18n="cov.levelNone">nėra</span> <span class="cell-weak" data-i18n="cov.partial">dalinis</span> <span class="cell-strong" data-i18n="cov.levelStrong">stiprus</span> <span data-i18n="cov.cellHelp">Paspauskite langelį, kad pamatytumėte citatą, kuria jis grindžiamas.</span></p>
+  <p class="downloads"><span data-i18n="cov.download">Atsisiųsti lentelę:</span> <a id="download-csv" href="/api/coverage.csv" download data-i18n="cov.csv">CSV (Excel)</a> <a id="download-xlsx" href="/api/coverage.xlsx" download data-i18n="cov.xlsx">Excel darbaknygė (.xlsx)</a></p>
+  <p id="scroll-hint" class="hint scroll-hint" hidden data-i18n="cov.scrollHint">Lentelė platesnė už ekraną – slinkite ją į šoną.</p>
   <div class="table-scroll" tabindex="0" role="region" aria-labelledby="heatmap-caption"><table id="heatmap" class="heatmap"><caption id="heatmap-caption" data-i18n="cov.caption">Dokumentai ir principai</caption></table></div>
+  <section id="cell-detail" class="cell-detail" aria-live="polite" hidden></section>
   <section id="principle-detail" class="principle-detail" aria-live="polite" hidden></section>
+  <h2 id="unanswered-title" data-i18n="un.title">Neatsakyti klausimai</h2>
+  <p data-i18n="un.intro">Klausimai, į kuriuos asistentas neatsakė arba kurių atsakymą darbuotojai pažymėjo kaip nenaudingą, sugrupuoti pagal labiausiai panašų principą.</p>
+  <p class="downloads"><a id="unanswered-csv" href="/api/unanswered.csv" download data-i18n="un.csv">Atsisiųsti CSV</a></p>
+  <div id="unanswered" class="unanswered" aria-labelledby="unanswered-title"></div>
 </section>""")
 
 

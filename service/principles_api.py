@@ -1,4 +1,10 @@
-"""HTTP handlers for principles, coverage and onboarding; the logic lives in service.coverage."""
+"""HTTP handlers for principles, coverage and onboarding; the logic lives in service.coverage.
+
+The coverage file opens by double-click in a Lithuanian spreadsheet: the CSV uses ``;`` between
+cells and a decimal comma (what Excel expects with a Lithuanian locale), Lithuanian principle names
+as headers and the gaps below the table; the .xlsx has a sheet each for the table, the gaps and
+the evidence quotes. Text cells that a spreadsheet would run as a formula are escaped.
+"""
 
 import csv
 import io
@@ -6,11 +12,30 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
 
 from ingest.principles import BY_ID, PRINCIPLES
 from service.coverage import Coverage, principle_summary
 
 router = APIRouter(tags=["principles"])
+
+LEVEL_LT = {"strong": "stiprus", "partial": "dalinis", "none": "nėra"}
+KIND_LT = {"policy": "organizacijos dokumentas", "programme": "programos aprašas", "law": "įstatymas",
+           "equass": "EQUASS aprašas"}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def spreadsheet_cell(value: str | None) -> str:
+    """Text a spreadsheet shows as text: a cell starting with = + - @ (or a tab or carriage return)
+    would be run as a formula, so it gets a leading apostrophe (formula injection, CWE-1236)."""
+    text = value or ""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def decimal_comma(value: float) -> str:
+    return f"{value:.3f}".replace(".", ",")
 
 
 def coverage_of(request: Request) -> Coverage:
@@ -18,6 +43,11 @@ def coverage_of(request: Request) -> Coverage:
     if coverage is None:
         raise HTTPException(503, detail=request.app.state.not_ready_reason)
     return coverage
+
+
+def download(content: bytes, media_type: str, name: str) -> Response:
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name.replace(' ', '_'))}"})
 
 
 @router.get("/api/organizations")
@@ -65,20 +95,76 @@ def coverage_matrix(request: Request, organization: str | None = None) -> dict:
     return coverage_of(request).matrix(organization)
 
 
+def matrix_rows(matrix: dict) -> list[list]:
+    """The coverage table: a header of Lithuanian principle names, then one row per document."""
+    strengths = {(c["document_id"], c["principle"]): c["strength"] for c in matrix["cells"]}
+    rows = [["Dokumento ID", "Dokumentas", "Organizacija", "Rūšis", *[p["name_lt"] for p in matrix["principles"]]]]
+    for document in matrix["documents"]:
+        rows.append([document["document_id"], document["title"], document["organization"],
+                     KIND_LT.get(document["kind"], document["kind"]),
+                     *[strengths[(document["document_id"], p["id"])] for p in matrix["principles"]]])
+    return rows
+
+
+def gap_rows(matrix: dict) -> list[list]:
+    rows = [["Organizacija", "Principas", "Lygis", "Stiprumas", "Stipriausias dokumentas", "Citata"]]
+    for gap in matrix["gaps"]:
+        quote_text = gap["quote"].text if gap["quote"] else ""
+        rows.append([gap["organization"], gap["name_lt"], LEVEL_LT[gap["level"]], gap["best_strength"],
+                     gap["best_document_id"] or "", quote_text])
+    return rows
+
+
+def evidence_rows(matrix: dict, base_url: str) -> list[list]:
+    titles = {d["document_id"]: d["title"] for d in matrix["documents"]}
+    names = {p["id"]: p["name_lt"] for p in matrix["principles"]}
+    rows = [["Dokumentas", "Principas", "Lygis", "Stiprumas", "Citata", "Nuoroda"]]
+    for cell in matrix["cells"]:
+        if cell["quote"] is not None:
+            rows.append([titles[cell["document_id"]], names[cell["principle"]], LEVEL_LT[cell["level"]],
+                         cell["strength"], cell["quote"].text, base_url + cell["quote"].url])
+    return rows
+
+
 @router.get("/api/coverage.csv")
 def coverage_csv(request: Request, organization: str | None = None) -> Response:
+    """The coverage table and, below it, the gaps, as a CSV for Lithuanian Excel (``;``, decimal comma)."""
     matrix = coverage_of(request).matrix(organization)
-    strengths = {(c["document_id"], c["principle"]): c["strength"] for c in matrix["cells"]}
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["document_id", "title", "organization", *[p["id"] for p in matrix["principles"]]])
-    for document in matrix["documents"]:
-        writer.writerow([document["document_id"], document["title"], document["organization"],
-                         *[f"{strengths[(document['document_id'], p['id'])]:.3f}" for p in matrix["principles"]]])
-    name = f"coverage-{organization or 'all'}.csv".replace(" ", "_")
-    # A byte-order mark lets spreadsheet programs read the Lithuanian letters as UTF-8.
-    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    for rows in (matrix_rows(matrix), [[]], [["Spragos"]], gap_rows(matrix)):
+        for row in rows:
+            writer.writerow([decimal_comma(v) if isinstance(v, float) else spreadsheet_cell(str(v)) for v in row])
+    # A byte-order mark lets Excel read the Lithuanian letters as UTF-8.
+    return download(("\ufeff" + out.getvalue()).encode("utf-8"), "text/csv; charset=utf-8",
+                    f"aprėptis-{organization or 'visos'}.csv")
+
+
+@router.get("/api/coverage.xlsx")
+def coverage_xlsx(request: Request, organization: str | None = None) -> Response:
+    """The same as a workbook: the coverage table, the gaps and the evidence quote of every covered cell."""
+    matrix = coverage_of(request).matrix(organization)
+    workbook = Workbook()
+    sheets = (("Aprėptis", matrix_rows(matrix)), ("Spragos", gap_rows(matrix)),
+              ("Citatos", evidence_rows(matrix, str(request.base_url).rstrip("/"))))
+    for number, (title, rows) in enumerate(sheets):
+        sheet = workbook.active if number == 0 else workbook.create_sheet()
+        sheet.title = title
+        for row in rows:
+            sheet.append([v if isinstance(v, float) else str(v) for v in row])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, float):
+                    cell.number_format = "0.000"
+                elif isinstance(cell.value, str):
+                    cell.data_type = "s"  # text, never a formula: "=..." is shown, not run
+        sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    workbook.save(out)
+    return download(out.getvalue(), XLSX_TYPE, f"aprėptis-{organization or 'visos'}.xlsx")
 
 
 @router.get("/api/onboarding")

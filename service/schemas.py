@@ -59,7 +59,14 @@ class Suggestion(BaseModel):
 
 class AskResponse(BaseModel):
     conversation_id: str
+    position: int = Field(0, description="The answer's position in its conversation, for POST /api/feedback")
     answer: str
     abstained: bool
     quotes: list[Quote]
     suggestions: list[Suggestion] = Field([], description="Where to look when the answer was not found")
+
+
+class FeedbackRequest(BaseModel):
+    conversation_id: str = Field(..., min_length=1, max_length=64)
+    position: int = Field(..., ge=0)
+    helpful: bool

@@ -11,6 +11,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from ingest.pipeline import ingest  # noqa: E402
 from ingest.settings import PROJECT_ROOT, Settings  # noqa: E402
 from service.app import create_app  # noqa: E402
+# The browser fixtures live here, not in each browser test module, so the session has one
+# Chromium and one live server however many modules use them.
+from tests.web_fixtures import (  # noqa: E402,F401 - fixtures are used by name
+    browser, host_site, injection_server, live_server, page, phone_page, screenshots,
+)
 
 CORPUS = PROJECT_ROOT / "corpus"
 

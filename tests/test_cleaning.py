@@ -26,3 +26,13 @@ def test_bookmarks_skip_links_and_phone_banner_are_dropped():
 def test_text_is_nfc_and_whitespace_tidy():
     decomposed = "Kokybe\u0307 vertinama   kasmet\r\n\r\n\r\n\r\nAntra pastraipa"
     assert clean_text(decomposed) == "Kokybė vertinama kasmet\n\nAntra pastraipa"
+
+
+def test_footnote_markers_glued_to_words_are_dropped():
+    kaunas = clean_text((SEEDS / "kaunas-kokybes-politika.txt").read_text(encoding="utf-8"))
+    assert "vadovaujasi EQUASS kokybės principais: lyderystė" in kaunas
+    assert "principais1" not in kaunas
+    assert "1 Equass kokybės principai aprašyti" in kaunas
+    # Numbers that are not footnote markers stay.
+    assert clean_text("Pagal COVID19: tekstas ir 1 straipsnį.\n\n3 straipsnis. Kita") == \
+        "Pagal COVID19: tekstas ir 1 straipsnį.\n\n3 straipsnis. Kita"

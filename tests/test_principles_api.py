@@ -1,8 +1,5 @@
 """Principles, coverage and onboarding over the real default corpus."""
 
-import csv
-import io
-
 from ingest.principles import PRINCIPLES
 
 ORGANIZATION = "Kauno rajono socialinių paslaugų centras"
@@ -33,20 +30,6 @@ def test_each_principle_page_lists_a_covering_document(client):
     assert client.get("/api/principles/nera").status_code == 404
 
 
-def test_coverage_csv_has_the_numbers_of_the_json(client):
-    matrix = client.get("/api/coverage", params={"organization": ORGANIZATION}).json()
-    response = client.get("/api/coverage.csv", params={"organization": ORGANIZATION})
-    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert [r["document_id"] for r in rows] == [d["document_id"] for d in matrix["documents"]]
-    cells = {(c["document_id"], c["principle"]): c["strength"] for c in matrix["cells"]}
-    for row in rows:
-        for principle in PRINCIPLES:
-            assert float(row[principle.id]) == cells[(row["document_id"], principle.id)]
-    organizations = {d["organization"] for d in matrix["documents"]}
-    assert organizations <= {ORGANIZATION, "Lietuvos Respublikos Seimas"}
-
-
 def test_gaps_are_reported_per_organisation(client):
     gaps = client.get("/api/coverage").json()["gaps"]
     organizations = client.get("/api/organizations").json()["organizations"]
@@ -71,6 +54,6 @@ def test_onboarding_has_ten_steps(client):
     assert [s["step"] for s in steps] == list(range(1, 11))
     for step in steps:
         assert step["summary"]["text"]
-        assert 2 <= len(step["questions"]) <= 3
+        assert 1 <= len(step["questions"]) <= 5
         for document in step["documents"]:
-            assert document["organization"] in (ORGANIZATION, "Lietuvos Respublikos Seimas")
+            assert document["organization"] in (ORGANIZATION, "EQUASS", "Lietuvos Respublikos Seimas")

@@ -9,10 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from tests.web_fixtures import (  # noqa: F401 - fixtures are used by name
-    INJECTION_ORGANIZATION, WIDGET_ORGANIZATION, browser, host_site, injection_server, live_server, page,
-    phone_page, screenshots,
-)
+from tests.web_fixtures import INJECTION_ORGANIZATION, WIDGET_ORGANIZATION
 
 expect = pytest.importorskip("playwright.sync_api").expect
 # An answer embeds the question and candidate sentences on the CPU: allow slow machines time.
@@ -216,7 +213,7 @@ def test_principles_and_onboarding_pages(live_server, page):
     heatmap = page.locator("#heatmap")
     expect(heatmap.locator("thead th")).to_have_count(11)
     expect(heatmap.locator("tbody tr").first).to_be_visible()
-    heatmap.get_by_role("button", name="Etika").click()
+    heatmap.get_by_role("button", name="Etika", exact=True).click()
     expect(page.locator("#principle-detail h2")).to_contain_text("Etika")
 
     page.goto(live_server.url + "/onboarding")

@@ -6,12 +6,11 @@
   var E = window.Equass;
   var el = E.el;
   var STATE_KEY = "equass-chat";
-  var EXAMPLES = [
-    "Kaip dažnai vertinama kokybė?",
-    "Kada Klaipėdos centre vyko EQUASS vidaus auditas?",
-    "Kokios paslaugų gavėjų teisės?",
-    "Which policy covers ethics?"
-  ];
+  var EXAMPLES = {
+    lt: ["Kaip dažnai vertinama kokybė?", "Kada Klaipėdos centre vyko EQUASS vidaus auditas?",
+      "Kokios paslaugų gavėjų teisės?", "Kuri politika apima etikos principą?"],
+    en: ["How often is quality assessed?", "Which policy covers ethics?", "What rights do service users have?"]
+  };
 
   var form = document.getElementById("ask-form");
   var input = document.getElementById("question");
@@ -46,11 +45,12 @@
     }));
   }
 
+  /* The refusal in the interface's language (the server words it in the question's language). */
   function abstention(response) {
     var links = (response.suggestions || []).filter(function (s) { return E.safeHref(s.url); });
     var box = el("div", { class: "answer abstained" }, [
       el("p", { class: "answer-label" }, [E.t("chat.notFound")]),
-      el("p", {}, [links.length ? E.withoutTitles(response.answer, links) : response.answer])
+      el("p", {}, [E.t("chat.notFoundText")])
     ]);
     if (links.length) {
       box.appendChild(el("p", {}, [E.t("chat.lookAt")]));
@@ -69,10 +69,11 @@
     if (exchange.response) {
       var response = exchange.response;
       item.appendChild(response.abstained ? abstention(response)
-        : el("div", { class: "answer" }, [el("span", { class: "visually-hidden" }, [E.t("chat.assistant") + ": "]), answerBody(response)]));
+        : el("div", { class: "answer" }, [el("span", { class: "visually-hidden" }, [E.t("chat.assistant") + ": "]),
+          answerBody(response), E.feedbackControl(exchange, function (helpful) { return vote(exchange, helpful); })]));
     } else if (exchange.error) {
       item.appendChild(el("div", { class: "answer error", role: "alert" }, [
-        el("p", {}, [E.t("unreachable")]),
+        el("p", {}, [exchange.error === true ? E.t("unreachable") : exchange.error]),
         el("button", { type: "button", class: "secondary", onclick: function () { retry(index); } }, [E.t("chat.retry")])
       ]));
     }
@@ -120,8 +121,9 @@
       state.conversationId = response.conversation_id;
       exchange.response = response;
       exchange.error = false;
-    }, function () {
-      exchange.error = true;
+    }, function (error) {
+      /* 422 with the known organisations: say which name is wrong, not "unreachable". */
+      exchange.error = error && error.organizations ? E.errorMessage(error, E.currentOrganization()) : true;
     }).then(function () {
       save();
       var fresh = exchangeNode(exchange, index);
@@ -130,6 +132,12 @@
       setBusy(false);
       fresh.scrollIntoView({ block: "start", behavior: "smooth" });
     });
+  }
+
+  function vote(exchange, helpful) {
+    return E.api("/api/feedback", { method: "POST", body: {
+      conversation_id: exchange.response.conversation_id, position: exchange.response.position, helpful: helpful
+    } }).then(function () { exchange.vote = helpful; save(); });
   }
 
   function retry(index) {
@@ -152,7 +160,7 @@
 
   function renderExamples() {
     examples.textContent = "";
-    EXAMPLES.forEach(function (text) {
+    EXAMPLES[E.lang()].forEach(function (text) {
       examples.appendChild(el("li", {}, [el("button", { type: "button", class: "chip", onclick: function () { ask(text); } }, [text])]));
     });
   }
@@ -173,7 +181,7 @@
   });
 
   document.getElementById("new-conversation").addEventListener("click", newConversation);
-  E.onLanguage(function () { E.principleNames().then(function (found) { names = found; renderAll(); }); });
+  E.onLanguage(function () { renderExamples(); E.principleNames().then(function (found) { names = found; renderAll(); }); });
 
   renderExamples();
   renderAll();

@@ -34,6 +34,37 @@
       "chat.notFound": "Atsakymas nerastas",
       "chat.lookAt": "Galite pažiūrėti:",
       "chat.retry": "Bandyti dar kartą",
+      "chat.notFoundText": "Pateiktuose dokumentuose atsakymo neradau.",
+      "fb.question": "Ar atsakymas naudingas?",
+      "fb.helpful": "Naudinga",
+      "fb.unhelpful": "Nenaudinga",
+      "fb.thanks": "Ačiū, įvertinimas išsaugotas.",
+      "fb.failed": "Įvertinimo išsaugoti nepavyko. Bandykite dar kartą.",
+      "org.unknown": "Organizacija „{name}“ nežinoma, todėl jos dokumentų atsakymuose nebūtų. Pasirinkite vieną iš: {list}.",
+      "kind.programme": "programos aprašas",
+      "cov.partial": "dalinis",
+      "cov.levelNone": "nėra",
+      "cov.levelStrong": "stiprus",
+      "cov.scrollHint": "Lentelė platesnė už ekraną – slinkite ją į šoną.",
+      "cov.download": "Atsisiųsti lentelę:",
+      "cov.csv": "CSV (Excel)",
+      "cov.xlsx": "Excel darbaknygė (.xlsx)",
+      "cov.evidence": "Citata, kuria grindžiamas įvertinimas",
+      "cov.cellHelp": "Paspauskite langelį, kad pamatytumėte citatą, kuria jis grindžiamas.",
+      "cov.notAssessed": "Spragos nevertinamos, nes organizacija neturi savo politikos dokumentų (tik programos aprašus):",
+      "un.title": "Neatsakyti klausimai",
+      "un.intro": "Klausimai, į kuriuos asistentas neatsakė arba kurių atsakymą darbuotojai pažymėjo kaip nenaudingą, sugrupuoti pagal labiausiai panašų principą. Tai ženklas, kokios politikos gali trūkti. Klausimai saugomi tiek pat, kiek pokalbiai, be jokių duomenų apie klausėją.",
+      "un.none": "Neatsakytų klausimų nėra.",
+      "un.other": "Kita",
+      "un.refused": "atsakymas nerastas",
+      "un.unhelpful": "pažymėta kaip nenaudinga",
+      "un.csv": "Atsisiųsti CSV",
+      "un.times": "kart.",
+      "onb.own": "Jūsų organizacijos dokumentai",
+      "onb.equass": "Ką sako EQUASS",
+      "onb.law": "Įstatymas, kuriuo principas grindžiamas",
+      "onb.chooseOrg": "Pasirinkite savo organizaciją viršuje, kad kiekviename žingsnyje matytumėte jos dokumentus.",
+      "onb.noOwn": "Jūsų organizacijos dokumentuose šio principo neradome – paklauskite kokybės koordinatoriaus.",
       "quote.open": "Atidaryti citatą dokumente",
       "quote.source": "Šaltinis",
       "quote.principles": "EQUASS principai",
@@ -56,11 +87,8 @@
       "cov.matrix": "Aprėpties lentelė",
       "cov.caption": "Dokumentai ir principai",
       "cov.document": "Dokumentas",
-      "cov.none": "neapima",
-      "cov.weak": "apima silpnai",
-      "cov.strong": "apima stipriai",
       "cov.missing": "Neapima jokia organizacijos politika",
-      "cov.weakGap": "Apima tik silpnai",
+      "cov.weakGap": "Apima tik iš dalies",
       "cov.noGaps": "Spragų nerasta: kiekvieną principą stipriai apima bent vienas organizacijos dokumentas.",
       "cov.best": "stipriausias dokumentas",
       "cov.details": "Principą apimantys dokumentai",
@@ -71,9 +99,6 @@
       "onb.progress": "Pažanga",
       "onb.of": "iš",
       "onb.done": "Perskaičiau",
-      "onb.what": "Ką principas reiškia",
-      "onb.docs": "Kaip tai įgyvendinama",
-      "onb.noDocs": "Šį principą įgyvendinančių dokumentų nerasta.",
       "onb.ask": "Paklauskite asistento"
     },
     en: {
@@ -106,6 +131,37 @@
       "chat.notFound": "No answer found",
       "chat.lookAt": "You could look at:",
       "chat.retry": "Try again",
+      "chat.notFoundText": "I did not find an answer in the documents provided.",
+      "fb.question": "Was this answer helpful?",
+      "fb.helpful": "Helpful",
+      "fb.unhelpful": "Not helpful",
+      "fb.thanks": "Thank you, your rating is saved.",
+      "fb.failed": "The rating could not be saved. Please try again.",
+      "org.unknown": "The organisation “{name}” is unknown, so its documents would be missing from answers. Choose one of: {list}.",
+      "kind.programme": "programme description",
+      "cov.partial": "partial",
+      "cov.levelNone": "none",
+      "cov.levelStrong": "strong",
+      "cov.scrollHint": "The table is wider than the screen: scroll it sideways.",
+      "cov.download": "Download the table:",
+      "cov.csv": "CSV (Excel)",
+      "cov.xlsx": "Excel workbook (.xlsx)",
+      "cov.evidence": "The quote the rating rests on",
+      "cov.cellHelp": "Select a cell to see the quote it rests on.",
+      "cov.notAssessed": "No gap report: these organisations have no policy documents of their own (programme pages only):",
+      "un.title": "Unanswered questions",
+      "un.intro": "Questions the assistant could not answer, or whose answer staff marked as not helpful, grouped by the principle they most resemble: a sign of which policy may be missing. They are kept as long as conversations, with nothing about who asked.",
+      "un.none": "No unanswered questions.",
+      "un.other": "Other",
+      "un.refused": "no answer found",
+      "un.unhelpful": "marked not helpful",
+      "un.csv": "Download CSV",
+      "un.times": "times",
+      "onb.own": "Your organisation's documents",
+      "onb.equass": "What EQUASS says",
+      "onb.law": "The law the principle rests on",
+      "onb.chooseOrg": "Choose your organisation above to see its documents in every step.",
+      "onb.noOwn": "We found nothing on this principle in your organisation's documents: ask your quality coordinator.",
       "quote.open": "Open the quote in the document",
       "quote.source": "Source",
       "quote.principles": "EQUASS principles",
@@ -128,11 +184,8 @@
       "cov.matrix": "Coverage table",
       "cov.caption": "Documents and principles",
       "cov.document": "Document",
-      "cov.none": "not covered",
-      "cov.weak": "weakly covered",
-      "cov.strong": "strongly covered",
       "cov.missing": "Not covered by any of the organisation's policies",
-      "cov.weakGap": "Covered only weakly",
+      "cov.weakGap": "Covered only in part",
       "cov.noGaps": "No gaps: every principle is strongly covered by at least one of the organisation's documents.",
       "cov.best": "strongest document",
       "cov.details": "Documents covering the principle",
@@ -143,9 +196,6 @@
       "onb.progress": "Progress",
       "onb.of": "of",
       "onb.done": "I have read this",
-      "onb.what": "What the principle means",
-      "onb.docs": "How it is put into practice",
-      "onb.noDocs": "No documents implementing this principle were found.",
       "onb.ask": "Ask the assistant"
     }
   };
@@ -223,9 +273,11 @@
     return /^https?:\/\//i.test(url) ? url : null;
   }
 
-  function ApiError(status, message) {
+  /* organizations: the known names, when the server refused an unknown organisation (422). */
+  function ApiError(status, message, organizations) {
     this.status = status;
     this.message = message;
+    this.organizations = organizations || null;
   }
 
   /* fetch JSON; rejects with ApiError(0) when the server cannot be reached. */
@@ -239,16 +291,52 @@
     return fetch(path, init).then(function (response) {
       if (!response.ok) {
         return response.json().catch(function () { return {}; }).then(function (data) {
-          throw new ApiError(response.status, typeof data.detail === "string" ? data.detail : "");
+          throw new ApiError(response.status, typeof data.detail === "string" ? data.detail : "",
+            Array.isArray(data.organizations) ? data.organizations : null);
         });
       }
       return response.json();
     }, function () { throw new ApiError(0, ""); });
   }
 
-  function errorMessage(error) {
+  function errorMessage(error, organization) {
     if (error instanceof ApiError && error.status === 404) return t("doc.notFound");
+    if (error instanceof ApiError && error.organizations) return unknownOrganization(organization, error.organizations);
     return t("unreachable");
+  }
+
+  function unknownOrganization(name, known) {
+    return t("org.unknown").replace("{name}", name || "").replace("{list}", known.join("; "));
+  }
+
+  /* 0.85 as a person of the current language writes it: "0,85" in Lithuanian. */
+  function number(value) {
+    var text = Number(value).toFixed(2);
+    return lang === "lt" ? text.replace(".", ",") : text;
+  }
+
+  /* "Naudinga / Nenaudinga" under an answer: vote(helpful) returns a promise; the choice is kept in
+   * the given record (record.vote) so a re-rendered answer shows it. */
+  function feedbackControl(record, vote) {
+    var status = el("span", { class: "feedback-status", role: "status" });
+    var buttons = [true, false].map(function (helpful) {
+      return el("button", { type: "button", class: "secondary vote", "aria-pressed": record.vote === helpful ? "true" : "false",
+        disabled: record.vote !== undefined && record.vote !== null,
+        onclick: function () {
+          buttons.forEach(function (b) { b.disabled = true; });
+          vote(helpful).then(function () {
+            record.vote = helpful;
+            buttons[helpful ? 0 : 1].setAttribute("aria-pressed", "true");
+            status.textContent = t("fb.thanks");
+          }, function () {
+            buttons.forEach(function (b) { b.disabled = false; });
+            status.textContent = t("fb.failed");
+          });
+        } }, [t(helpful ? "fb.helpful" : "fb.unhelpful")]);
+    });
+    if (record.vote !== undefined && record.vote !== null) status.textContent = t("fb.thanks");
+    return el("div", { class: "feedback", role: "group", "aria-label": t("fb.question") },
+      [el("span", { class: "feedback-question" }, [t("fb.question")]), buttons[0], buttons[1], status]);
   }
 
   /* Organisations that have their own documents (laws and EQUASS texts are shared by all). */
@@ -325,18 +413,6 @@
     return parts;
   }
 
-  /* The refusal without its own list of titles, when the page shows the suggestions as links. */
-  function withoutTitles(answer, suggestions) {
-    var cut = answer.length;
-    (suggestions || []).forEach(function (s) {
-      var at = s.title ? answer.indexOf(s.title) : -1;
-      if (at >= 0 && at < cut) cut = at;
-    });
-    if (cut === answer.length) return answer;
-    var sentenceEnd = answer.slice(0, cut).search(/[.!?](?=[^.!?]*$)/);
-    return sentenceEnd > 0 ? answer.slice(0, sentenceEnd + 1) : answer;
-  }
-
   var principleNamesCache = null;
   /* {principle id: name in the current language}; empty when the principles API is missing. */
   function principleNames() {
@@ -366,12 +442,14 @@
     api: api,
     ApiError: ApiError,
     errorMessage: errorMessage,
+    unknownOrganization: unknownOrganization,
+    number: number,
+    feedbackControl: feedbackControl,
     organizationPicker: organizationPicker,
     currentOrganization: currentOrganization,
     principleName: principleName,
     principleNames: principleNames,
     quoteFigure: quoteFigure,
-    withoutTitles: withoutTitles,
     answerParts: answerParts,
     stored: stored,
     store: store

@@ -44,17 +44,24 @@
     var item = el("details", { open: open }, [
       el("summary", {}, [el("h2", {}, [step.step + ". " + E.principleName(step.principle)]), doneMark])
     ]);
-    if (step.summary) {
-      item.appendChild(el("h3", {}, [E.t("onb.what")]));
-      item.appendChild(E.quoteFigure(step.summary));
-    }
-    item.appendChild(el("h3", {}, [E.t("onb.docs")]));
-    if (!step.documents.length) item.appendChild(el("p", {}, [E.t("onb.noDocs")]));
-    step.documents.forEach(function (d) { item.appendChild(E.quoteFigure(d.quote)); });
+    /* The organisation's own documents first, then what EQUASS says, then the law it rests on. */
+    var own = step.documents.filter(function (d) { return d.role === "own"; });
+    item.appendChild(el("h3", {}, [E.t("onb.own")]));
+    if (!organization) item.appendChild(el("p", { class: "hint-box" }, [E.t("onb.chooseOrg")]));
+    else if (!own.length) item.appendChild(el("p", {}, [E.t("onb.noOwn")]));
+    own.forEach(function (d) { item.appendChild(E.quoteFigure(d.quote)); });
+    step.documents.filter(function (d) { return d.role === "equass" && d.quote; }).forEach(function (d) {
+      item.appendChild(el("h3", {}, [E.t("onb.equass")]));
+      item.appendChild(E.quoteFigure(d.quote));
+    });
+    step.documents.filter(function (d) { return d.role === "law"; }).forEach(function (d) {
+      item.appendChild(el("h3", {}, [E.t("onb.law")]));
+      item.appendChild(E.quoteFigure(d.quote));
+    });
     if (step.questions.length) {
       item.appendChild(el("h3", {}, [E.t("onb.ask")]));
       item.appendChild(el("ul", { class: "questions" }, step.questions.map(function (q) {
-        return el("li", {}, [el("a", { href: "/?q=" + encodeURIComponent(q) }, [q])]);
+        return el("li", {}, [el("a", { href: "/?q=" + encodeURIComponent(q.question) }, [q.question])]);
       })));
     }
     item.appendChild(el("label", { class: "done-toggle", for: checkboxId }, [checkbox, E.t("onb.done")]));

@@ -18,7 +18,12 @@
       fresh: "Naujas pokalbis", label: "Jūsų klausimas", placeholder: "Įrašykite klausimą…",
       send: "Siųsti", busy: "Ieškau atsakymo…", unreachable: "Paslauga nepasiekiama. Bandykite vėliau.",
       notFound: "Atsakymas nerastas", lookAt: "Galite pažiūrėti:", messages: "Pokalbio žinutės",
-      intro: "Atsakau tik tikslių citatų iš dokumentų pagalba, su nuorodomis į šaltinį.",
+      intro: "Atsakau tik tiksliomis citatomis iš dokumentų, su nuorodomis į šaltinį.",
+      notFoundText: "Pateiktuose dokumentuose atsakymo neradau.",
+      helpful: "Naudinga", unhelpful: "Nenaudinga", rate: "Ar atsakymas naudingas?",
+      thanks: "Ačiū, įvertinimas išsaugotas.", rateFailed: "Įvertinimo išsaugoti nepavyko.",
+      unknownOrganization: "Organizacija „{name}“, nurodyta šio puslapio žymos data-organization atribute, asistentui nežinoma. Svetainės administratorius turi ją pataisyti į vieną iš: {list}.",
+      corsBlocked: "Asistentas veikia, bet neleidžia šiai svetainei ({origin}) jo naudoti. Svetainės administratorius turi įrašyti šį adresą į asistento nustatymą EQUASS_CORS_ORIGINS.",
       hint: "Enter – siųsti, Shift+Enter – nauja eilutė, Esc – uždaryti",
       you: "Jūs", assistant: "Asistentas", other: "EN", switchTo: "Switch to English"
     },
@@ -28,6 +33,11 @@
       send: "Send", busy: "Looking for an answer…", unreachable: "The service is unreachable. Please try again later.",
       notFound: "No answer found", lookAt: "You could look at:", messages: "Conversation messages",
       intro: "I answer only with exact quotes from the documents, each linked to its source.",
+      notFoundText: "I did not find an answer in the documents provided.",
+      helpful: "Helpful", unhelpful: "Not helpful", rate: "Was this answer helpful?",
+      thanks: "Thank you, your rating is saved.", rateFailed: "The rating could not be saved.",
+      unknownOrganization: "The organisation “{name}” in this page's data-organization attribute is unknown to the assistant. The site's administrator must change it to one of: {list}.",
+      corsBlocked: "The assistant is running but does not allow this site ({origin}) to use it. The site's administrator must add this address to the assistant's EQUASS_CORS_ORIGINS setting.",
       hint: "Enter to send, Shift+Enter for a new line, Esc to close",
       you: "You", assistant: "Assistant", other: "LT", switchTo: "Perjungti į lietuvių kalbą"
     }
@@ -61,18 +71,6 @@
   function assistantLink(url) {
     if (typeof url !== "string" || url.charAt(0) !== "/" || url.charAt(1) === "/") return null;
     return new URL(url, base).href;
-  }
-
-  /* The refusal without its own list of titles, since the suggestions are shown as links. */
-  function withoutTitles(answer, suggestions) {
-    var cut = answer.length;
-    suggestions.forEach(function (s) {
-      var at = s.title ? answer.indexOf(s.title) : -1;
-      if (at >= 0 && at < cut) cut = at;
-    });
-    if (cut === answer.length) return answer;
-    var sentenceEnd = answer.slice(0, cut).search(/[.!?](?=[^.!?]*$)/);
-    return sentenceEnd > 0 ? answer.slice(0, sentenceEnd + 1) : answer;
   }
 
   var host = el("equass-assistant", {});
@@ -182,7 +180,7 @@
     if (response.abstained) {
       var links = (response.suggestions || []).filter(function (s) { return assistantLink(s.url); });
       var box = el("div", { class: "answer abstained" }, [el("p", { class: "label" }, [t("notFound")]),
-        el("p", {}, [links.length ? withoutTitles(response.answer, links) : response.answer])]);
+        el("p", {}, [t("notFoundText")])]);
       if (links.length) {
         box.appendChild(el("p", {}, [t("lookAt")]));
         box.appendChild(el("ul", {}, links.map(function (s) {
@@ -195,7 +193,49 @@
     answerParts(response.answer, response.quotes).forEach(function (part) {
       body.appendChild(part.quote ? quoteFigure(part.quote) : el("p", {}, [part.text]));
     });
+    body.appendChild(feedbackControl(response));
     return body;
+  }
+
+  /* "Naudinga / Nenaudinga": the vote goes to /api/feedback with the answer's place in the conversation. */
+  function feedbackControl(response) {
+    var status = el("span", { class: "feedback-status", role: "status" });
+    var buttons = [true, false].map(function (helpful) {
+      return el("button", { type: "button", class: "vote", "aria-pressed": "false", onclick: function () {
+        buttons.forEach(function (b) { b.disabled = true; });
+        fetch(new URL("api/feedback", base).href, {
+          method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" },
+          body: JSON.stringify({ conversation_id: response.conversation_id, position: response.position, helpful: helpful })
+        }).then(function (answer) {
+          if (!answer.ok) throw new Error("HTTP " + answer.status);
+          buttons[helpful ? 0 : 1].setAttribute("aria-pressed", "true");
+          status.textContent = t("thanks");
+        }).catch(function () {
+          buttons.forEach(function (b) { b.disabled = false; });
+          status.textContent = t("rateFailed");
+        });
+      } }, [t(helpful ? "helpful" : "unhelpful")]);
+    });
+    return el("div", { class: "feedback", role: "group", "aria-label": t("rate") }, [buttons[0], buttons[1], status]);
+  }
+
+  /* Why a request failed, in words the person who embedded the widget can act on; the same is
+   * written to the browser console. A fetch that fails outright is either the service being down
+   * or this site's origin missing from EQUASS_CORS_ORIGINS: a no-cors request to /healthz tells
+   * them apart (it reaches a running service whatever the CORS setting). */
+  function failureMessage(error) {
+    if (error && error.organizations) {
+      var known = t("unknownOrganization").replace("{name}", organization || "").replace("{list}", error.organizations.join("; "));
+      console.error("EQUASS assistant: " + (error.detail || "unknown organization") + " Known organizations: " + error.organizations.join("; "));
+      return Promise.resolve(known);
+    }
+    if (error && error.status) return Promise.resolve(t("unreachable"));
+    return fetch(new URL("healthz", base).href, { mode: "no-cors", cache: "no-store" }).then(function () {
+      var origin = window.location.origin;
+      console.error("EQUASS assistant: this page's origin " + origin + " is not allowed to call " + base.href +
+        ". Start the assistant with EQUASS_CORS_ORIGINS='[\"" + origin + "\"]' (a JSON list of allowed origins).");
+      return t("corsBlocked").replace("{origin}", origin);
+    }, function () { return t("unreachable"); });
   }
 
   function setBusy(value) {
@@ -216,13 +256,17 @@
       headers: { "Content-Type": "application/json", "Accept": "application/json" },
       body: JSON.stringify({ question: question, conversation_id: conversationId, organization: organization })
     }).then(function (response) {
-      if (!response.ok) throw new Error("HTTP " + response.status);
-      return response.json();
+      if (response.ok) return response.json();
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        throw { status: response.status, detail: data.detail, organizations: Array.isArray(data.organizations) ? data.organizations : null };
+      });
     }).then(function (response) {
       conversationId = response.conversation_id;
       item.appendChild(answerNode(response));
-    }, function () {
-      item.appendChild(el("div", { class: "answer error", role: "alert" }, [t("unreachable")]));
+    }, function (error) {
+      return failureMessage(error).then(function (message) {
+        item.appendChild(el("div", { class: "answer error", role: "alert" }, [message]));
+      });
     }).then(function () {
       setBusy(false);
       item.scrollIntoView({ block: "start" });
