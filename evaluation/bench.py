@@ -19,7 +19,8 @@ from rich.table import Table
 from evaluation.gold import load_gold
 from ingest.embedding import get_embedder
 from ingest.index_store import IndexNotFound, load_index
-from ingest.pipeline import ingest, passage_text
+from ingest.pipeline import ingest, passage_text, unit_texts
+from ingest.quote_units import FORMS, QuoteUnit
 from ingest.settings import PROJECT_ROOT, Settings
 from service.answering import Answerer
 from service.engine import Engine
@@ -58,10 +59,12 @@ def bench_ingest(settings: Settings, source: Path, console: Console) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         report = ingest([source], Path(tmp) / "index", settings, show_progress=True)
         index = load_index(Path(tmp) / "index")
-        # The same texts the ingest embedded: every chunk and every sentence it may quote.
+        # The same texts the ingest embedded: every chunk and every quote unit in its context.
         texts = [passage_text(index.documents[c.document_id], c) for c in index.chunks]
-        texts += [index.documents[index.chunks[chunk_id].document_id].text[start:end]
-                  for chunk_id, start, end in index.sentence_spans.tolist()]
+        for chunk in index.chunks:
+            document = index.documents[chunk.document_id]
+            units = [QuoteUnit(int(r[1]), int(r[2]), FORMS[int(r[3])]) for r in index.quote_spans[list(index.quote_rows(chunk.chunk_id))]]
+            texts += unit_texts(document, [chunk], [units])[0]
     embedder = get_embedder(settings)
     started = time.perf_counter()
     embedder.encode_passages(sorted(texts, key=len, reverse=True))
@@ -77,7 +80,7 @@ def bench_ingest(settings: Settings, source: Path, console: Console) -> dict:
     console.print(
         f"Ingest of {source.name}: {report.chunks} chunks in {report.seconds:.1f} s "
         f"({result['ingest_chunks_per_s']:.1f} chunks/s, embedding part {report.embed_seconds:.1f} s, "
-        f"{report.embedded_sentences} sentences embedded with them); "
+        f"{report.embedded_units} quote units embedded with them); "
         f"raw model encode of the same {len(texts)} texts {encode_seconds:.1f} s "
         f"({report.chunks / encode_seconds:.1f} chunks/s); "
         f"ingest overhead {result['overhead'] * 100:.1f}%"
@@ -118,8 +121,8 @@ def ensure_index(settings: Settings, source: Path, index_dir: Path, console: Con
         return
     except IndexNotFound:
         pass
-    console.print(f"Indexing {source.name} into {index_dir} (once, for search only: no sentence vectors) ...")
-    ingest([source], index_dir, settings.model_copy(update={"embed_sentences": False}), show_progress=True)
+    console.print(f"Indexing {source.name} into {index_dir} (once, for search only: no quote vectors) ...")
+    ingest([source], index_dir, settings.model_copy(update={"embed_quotes": False}), show_progress=True)
 
 
 def run_bench(settings: Settings, laws: Path, query_count: int) -> None:

@@ -23,6 +23,8 @@ from ingest.analyzer import analyze_document
 from ingest.embedding import get_embedder
 from ingest.principles import (DENSE_CEILING, DENSE_FLOOR, DENSE_WEIGHT, KEYWORD_SATURATION, PRINCIPLES,
                                TAG_THRESHOLD, PrincipleTagger, combine)
+from ingest.index_store import Index, load_index
+from ingest.quote_units import QuoteUnit, context_text, form_of, layout_of
 from ingest.settings import Settings
 
 LABELS_PATH = Path(__file__).parent / "data" / "principle_labels.jsonl"
@@ -34,10 +36,11 @@ class Labels:
     texts: list[str]
     sources: list[str]
     gold: np.ndarray  # passages × principles, bool
+    spans: list[tuple[str, int, int]]  # (document_id, char_start, char_end) of each passage
 
 
 def load_labels(path: Path = LABELS_PATH) -> Labels:
-    texts, sources, rows = [], [], []
+    texts, sources, rows, spans = [], [], [], []
     with open(path, encoding="utf-8") as lines:
         for line in lines:
             if line.strip():
@@ -45,7 +48,19 @@ def load_labels(path: Path = LABELS_PATH) -> Labels:
                 texts.append(item["text"])
                 sources.append(item.get("source", ""))
                 rows.append([p.id in item["principles"] for p in PRINCIPLES])
-    return Labels(texts, sources, np.array(rows, dtype=bool))
+                spans.append((item["document_id"], item["char_start"], item["char_end"]))
+    return Labels(texts, sources, np.array(rows, dtype=bool), spans)
+
+
+def passage_texts(index: Index, labels: Labels) -> list[str]:
+    """Each labelled passage as ingest embeds a quote unit: with its document title, section and lead-in."""
+    texts = []
+    for document_id, start, end in labels.spans:
+        document = index.documents[document_id]
+        chunk = next(c for c in index.chunks_of(document_id) if c.char_start <= start < c.char_end)
+        unit = QuoteUnit(start, end, form_of(document.text[start:end], 1))
+        texts.append(context_text(document, chunk, layout_of(document), unit))
+    return texts
 
 
 def scores(predicted: np.ndarray, gold: np.ndarray) -> tuple[float, float, float]:
@@ -75,8 +90,9 @@ def report(settings: Settings, sweep: bool = False, show_misses: bool = False) -
     gold = labels.gold
     embedder = get_embedder(settings)
     tagger = PrincipleTagger(embedder, settings.principles_dir)
+    index = load_index(settings.index_dir)
     dense, keywords = tagger.signals([set(analyze_document(t)) for t in labels.texts],
-                                     embedder.encode_passages(labels.texts))
+                                     embedder.encode_passages(passage_texts(index, labels)))
 
     strengths = combine(dense, keywords)
     shipped = strengths >= TAG_THRESHOLD

@@ -7,8 +7,8 @@ Layout of ``DIR``::
                           documents.jsonl  cleaned documents (the text quotes point into)
                           chunks.jsonl     chunks with offsets, sections and principle tags
                           embeddings.npy   one normalised vector per chunk
-                          sentences.npy    one normalised vector per sentence of every chunk
-                          sentence_spans.npy  (chunk_id, char_start, char_end) of each sentence
+                          quotes.npy       one normalised vector per quote unit of every chunk
+                          quote_spans.npy  (chunk_id, char_start, char_end, form) of each quote unit
                           dense.faiss      inner-product index over the same vectors
                           lexical/         bm25s index over the analysed chunks
 
@@ -29,7 +29,7 @@ import numpy as np
 
 from ingest.records import Chunk, Document, Section
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 KEEP_GENERATIONS = 2
 
 
@@ -48,21 +48,21 @@ class Index:
     embeddings: np.ndarray
     dense: faiss.Index
     lexical: bm25s.BM25
-    sentence_vectors: np.ndarray
-    sentence_spans: np.ndarray  # rows of (chunk_id, char_start, char_end), grouped by chunk in order
+    quote_vectors: np.ndarray
+    quote_spans: np.ndarray  # rows of (chunk_id, char_start, char_end, form), grouped by chunk in order
 
     def __post_init__(self):
-        chunk_ids = self.sentence_spans[:, 0] if len(self.sentence_spans) else np.zeros(0, dtype=np.int64)
+        chunk_ids = self.quote_spans[:, 0] if len(self.quote_spans) else np.zeros(0, dtype=np.int64)
         starts = np.searchsorted(chunk_ids, np.arange(len(self.chunks)), side="left")
         ends = np.searchsorted(chunk_ids, np.arange(len(self.chunks)), side="right")
-        self._sentence_rows = list(zip(starts.tolist(), ends.tolist()))
+        self._quote_rows = list(zip(starts.tolist(), ends.tolist()))
 
     def chunks_of(self, document_id: str) -> list[Chunk]:
         return [chunk for chunk in self.chunks if chunk.document_id == document_id]
 
-    def sentence_rows(self, chunk_id: int) -> range:
-        """Rows of ``sentence_vectors``/``sentence_spans`` that belong to a chunk."""
-        start, end = self._sentence_rows[chunk_id]
+    def quote_rows(self, chunk_id: int) -> range:
+        """Rows of ``quote_vectors``/``quote_spans`` that belong to a chunk."""
+        start, end = self._quote_rows[chunk_id]
         return range(start, end)
 
 
@@ -98,9 +98,9 @@ def load_index(index_dir: Path) -> Index:
     embeddings = np.load(path / "embeddings.npy")
     dense = faiss.read_index(str(path / "dense.faiss"))
     lexical = bm25s.BM25.load(str(path / "lexical"))
-    sentence_vectors = np.load(path / "sentences.npy")
-    sentence_spans = np.load(path / "sentence_spans.npy")
-    return Index(path, manifest, documents, chunks, embeddings, dense, lexical, sentence_vectors, sentence_spans)
+    quote_vectors = np.load(path / "quotes.npy")
+    quote_spans = np.load(path / "quote_spans.npy")
+    return Index(path, manifest, documents, chunks, embeddings, dense, lexical, quote_vectors, quote_spans)
 
 
 def write_generation(
@@ -110,8 +110,8 @@ def write_generation(
     chunks: list[Chunk],
     embeddings: np.ndarray,
     lexical: bm25s.BM25,
-    sentence_vectors: np.ndarray,
-    sentence_spans: np.ndarray,
+    quote_vectors: np.ndarray,
+    quote_spans: np.ndarray,
 ) -> Path:
     """Write a complete new generation, then point ``current`` at it; return its path."""
     generations = index_dir / "generations"
@@ -127,8 +127,8 @@ def write_generation(
         for chunk in chunks:
             out.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
     np.save(staging / "embeddings.npy", embeddings)
-    np.save(staging / "sentences.npy", sentence_vectors)
-    np.save(staging / "sentence_spans.npy", sentence_spans)
+    np.save(staging / "quotes.npy", quote_vectors)
+    np.save(staging / "quote_spans.npy", quote_spans)
     dense = faiss.IndexFlatIP(embeddings.shape[1])
     dense.add(embeddings)
     faiss.write_index(dense, str(staging / "dense.faiss"))

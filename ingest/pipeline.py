@@ -22,7 +22,7 @@ from ingest.index_store import IndexNotFound, load_index, write_generation
 from ingest.principles import TAGGER_VERSION, PrincipleTagger, tag_chunks
 from ingest.readers import ReadError
 from ingest.records import Chunk, Document
-from ingest.sentences import SENTENCES_VERSION, quotable, sentence_spans
+from ingest.quote_units import FORMS, TAGGED_FORMS, UNITS_VERSION, QuoteUnit, context_text, layout_of, units_of_chunk
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class IngestReport:
     problems: list[FileProblem] = field(default_factory=list)
     seconds: float = 0.0
     embed_seconds: float = 0.0
-    embedded_sentences: int = 0
+    embedded_units: int = 0
     generation: str | None = None
 
 
@@ -60,10 +60,11 @@ def provenance(document: Document) -> tuple:
     return (document.title, document.organization, document.kind, document.shared, document.date, document.source)
 
 
-def chunk_sentences(document: Document, chunk: Chunk) -> list[tuple[int, int]]:
-    """Spans of the sentences of a chunk that an answer may quote; their vectors are stored."""
-    return [(start, end) for start, end in sentence_spans(document.text, chunk.char_start, chunk.char_end)
-            if quotable(document.text[start:end])]
+def unit_texts(document: Document, chunks: list[Chunk], units: list[list[QuoteUnit]]) -> list[list[str]]:
+    """What the model embeds for each quote unit of each chunk: the unit in its context."""
+    layout = layout_of(document)
+    return [[context_text(document, chunk, layout, unit) for unit in chunk_units]
+            for chunk, chunk_units in zip(chunks, units)]
 
 
 def _progress() -> Progress:
@@ -84,8 +85,8 @@ def _previous_index(index_dir: Path, settings: Settings, dimension: int):
         and manifest.get("dimension") == dimension
         and manifest.get("chunk_size") == settings.chunk_size
         and manifest.get("passage_prompt") == settings.passage_prompt
-        and manifest.get("sentences_version") == SENTENCES_VERSION
-        and manifest.get("sentence_vectors") == settings.embed_sentences
+        and manifest.get("units_version") == UNITS_VERSION
+        and manifest.get("quote_vectors") == settings.embed_quotes
     )
     return previous if compatible else None
 
@@ -130,40 +131,41 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
                 documents[old.document_id] = old
 
     previous_docs = previous.documents if previous is not None else {}
-    # Per unchanged document: its chunks, their vectors, and each chunk's sentence spans and vectors.
+    # Per unchanged document: its chunks, their vectors, and each chunk's quote units and their vectors.
     previous_vectors: dict[str, tuple[list[Chunk], np.ndarray, list[tuple[list, np.ndarray]]]] = {}
     if previous is not None:
         rows: dict[str, list[int]] = {}
         for row, chunk in enumerate(previous.chunks):
             rows.setdefault(chunk.document_id, []).append(row)
         for document_id, indices in rows.items():
-            sentences = []
+            units = []
             for i in indices:
-                sentence_rows = previous.sentence_rows(previous.chunks[i].chunk_id)
-                spans = [tuple(int(v) for v in previous.sentence_spans[r][1:]) for r in sentence_rows]
-                sentences.append((spans, previous.sentence_vectors[list(sentence_rows)]))
-            previous_vectors[document_id] = ([previous.chunks[i] for i in indices], previous.embeddings[indices], sentences)
+                quote_rows = previous.quote_rows(previous.chunks[i].chunk_id)
+                spans = [QuoteUnit(int(r[1]), int(r[2]), FORMS[int(r[3])]) for r in previous.quote_spans[list(quote_rows)]]
+                units.append((spans, previous.quote_vectors[list(quote_rows)]))
+            previous_vectors[document_id] = ([previous.chunks[i] for i in indices], previous.embeddings[indices], units)
 
     chunks: list[Chunk] = []
     vectors: list[np.ndarray | None] = []
-    sentences: list[tuple[list[tuple[int, int]], np.ndarray | None]] = []
+    units: list[tuple[list[QuoteUnit], np.ndarray | None]] = []
     to_embed: list[int] = []
     for document in documents.values():
         old = previous_docs.get(document.document_id)
         if old is not None and old.content_hash == document.content_hash and document.document_id in previous_vectors:
-            old_chunks, old_vectors, old_sentences = previous_vectors[document.document_id]
+            old_chunks, old_vectors, old_units = previous_vectors[document.document_id]
             chunks.extend(old_chunks)
             vectors.extend(old_vectors)
-            sentences.extend(old_sentences)
+            units.extend(old_units)
             if document.document_id not in report.removed:
                 report.unchanged.append(document.document_id)
             continue
         (report.updated if old is not None else report.added).append(document.document_id)
+        layout = layout_of(document)
         for chunk in chunk_document(document.document_id, document.text, document.sections, settings.chunk_size):
             to_embed.append(len(chunks))
             chunks.append(chunk)
             vectors.append(None)
-            sentences.append((chunk_sentences(document, chunk) if settings.embed_sentences else [], None))
+            units.append((units_of_chunk(document, chunk, layout) if settings.embed_quotes else [], None))
 
     if not chunks:
         raise ReadError("nothing to index: no readable document among the given paths")
@@ -182,59 +184,55 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
         return report
 
     embed_started = time.perf_counter()
-    # Chunks (for retrieval) and their sentences (for choosing what to quote) are embedded in one
+    # Chunks (for retrieval) and their quote units (for choosing what to quote) are embedded in one
     # pass, longest first across the whole run: batches of similar length waste no padding.
-    jobs: list[tuple[str, int, str]] = []  # (kind, chunk position, text)
+    jobs: list[tuple[int, int, str]] = []  # (chunk position, unit number or -1 for the chunk, text)
     for i in to_embed:
-        jobs.append(("chunk", i, passage_text(documents[chunks[i].document_id], chunks[i])))
-        text = documents[chunks[i].document_id].text
-        jobs.extend(("sentence", i, text[start:end]) for start, end in sentences[i][0])
+        document = documents[chunks[i].document_id]
+        jobs.append((i, -1, passage_text(document, chunks[i])))
+        jobs.extend((i, j, text) for j, text in enumerate(unit_texts(document, [chunks[i]], [units[i][0]])[0]))
     jobs.sort(key=lambda job: -len(job[2]))
     encoded_rows: list[np.ndarray] = []
     batch = max(settings.model_batch_size * 4, 64)
     with _progress() if show_progress else _NoProgress() as progress:
-        what = f"{len(to_embed)} chunks and their sentences" if settings.embed_sentences else f"{len(to_embed)} chunks"
+        what = f"{len(to_embed)} chunks and their quotable parts" if settings.embed_quotes else f"{len(to_embed)} chunks"
         task = progress.add_task(f"Embedding {what}", total=len(jobs))
         for offset in range(0, len(jobs), batch):
             encoded = embedder.encode_passages([job[2] for job in jobs[offset:offset + batch]])
             encoded_rows.extend(encoded)
             progress.advance(task, len(encoded))
-    new_sentence_vectors: dict[int, list[tuple[str, np.ndarray]]] = {}
-    for (kind, i, text), vector in zip(jobs, encoded_rows):
-        if kind == "chunk":
+    unit_vectors = {i: np.zeros((len(units[i][0]), embedder.dimension), np.float32) for i in to_embed}
+    for (i, j, _), vector in zip(jobs, encoded_rows):
+        if j < 0:
             vectors[i] = vector
         else:
-            new_sentence_vectors.setdefault(i, []).append((text, vector))
+            unit_vectors[i][j] = vector
     for i in to_embed:
-        # Put each sentence vector back in the order of the chunk's spans.
-        text = documents[chunks[i].document_id].text
-        by_text: dict[str, list[np.ndarray]] = {}
-        for sentence, vector in new_sentence_vectors.get(i, []):
-            by_text.setdefault(sentence, []).append(vector)
-        spans = sentences[i][0]
-        ordered = [by_text[text[start:end]].pop() for start, end in spans]
-        sentences[i] = (spans, np.vstack(ordered) if ordered else np.zeros((0, embedder.dimension), np.float32))
+        units[i] = (units[i][0], unit_vectors[i])
     report.embed_seconds = time.perf_counter() - embed_started
     report.embedded_chunks = len(to_embed)
-    report.embedded_sentences = sum(len(sentences[i][0]) for i in to_embed)
+    report.embedded_units = sum(len(units[i][0]) for i in to_embed)
 
     for number, chunk in enumerate(chunks):
         chunk.chunk_id = number
     embeddings = np.vstack(vectors).astype(np.float32)
-    sentence_spans_rows = [(chunk.chunk_id, start, end) for chunk, (spans, _) in zip(chunks, sentences) for start, end in spans]
-    sentence_span_array = np.array(sentence_spans_rows, dtype=np.int64).reshape(-1, 3)
-    sentence_vectors = (np.vstack([v for spans, v in sentences if len(spans)]).astype(np.float32)
-                        if sentence_spans_rows else np.zeros((0, embedder.dimension), np.float32))
+    quote_rows = [(chunk.chunk_id, unit.start, unit.end, FORMS.index(unit.form))
+                  for chunk, (chunk_units, _) in zip(chunks, units) for unit in chunk_units]
+    quote_spans = np.array(quote_rows, dtype=np.int64).reshape(-1, 4)
+    quote_vectors = (np.vstack([v for chunk_units, v in units if len(chunk_units)]).astype(np.float32)
+                     if quote_rows else np.zeros((0, embedder.dimension), np.float32))
 
     corpus_terms = [analyze_document(passage_text(documents[c.document_id], c)) for c in chunks]
     lexical = bm25s.BM25()
     lexical.index(corpus_terms, show_progress=False)
     tagger = PrincipleTagger(embedder, settings.principles_dir)
-    sentence_terms = [set(analyze_document(documents[chunks[row[0]].document_id].text[row[1]:row[2]]))
-                      for row in sentence_span_array.tolist()]
+    # Principles are scored on the quote units that read as sentences (not on whole lists or tables).
+    tagged = np.flatnonzero(np.isin(quote_spans[:, 3], [FORMS.index(f) for f in TAGGED_FORMS])) if len(quote_spans) else np.zeros(0, int)
+    unit_terms = [set(analyze_document(documents[chunks[row[0]].document_id].text[row[1]:row[2]]))
+                  for row in quote_spans[tagged].tolist()]
     for chunk, tags in zip(chunks, tag_chunks(tagger, [set(terms) for terms in corpus_terms], embeddings,
-                                              sentence_span_array[:, 0], sentence_span_array[:, 1:], sentence_terms,
-                                              sentence_vectors)):
+                                              quote_spans[tagged, 0], quote_spans[tagged, 1:3], unit_terms,
+                                              quote_vectors[tagged])):
         chunk.principles = tags.strengths
         chunk.evidence = tags.evidence
 
@@ -245,14 +243,14 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
         "query_prompt": settings.query_prompt,
         "analyzer_version": ANALYZER_VERSION,
         "tagger_version": TAGGER_VERSION,
-        "sentences_version": SENTENCES_VERSION,
-        "sentence_vectors": settings.embed_sentences,
+        "units_version": UNITS_VERSION,
+        "quote_vectors": settings.embed_quotes,
         "chunk_size": settings.chunk_size,
         "documents": {d.document_id: d.content_hash for d in documents.values()},
         "chunk_count": len(chunks),
     }
     generation = write_generation(index_dir, manifest, list(documents.values()), chunks, embeddings, lexical,
-                                  sentence_vectors, sentence_span_array)
+                                  quote_vectors, quote_spans)
     report.generation = str(generation)
     report.seconds = time.perf_counter() - started
     return report

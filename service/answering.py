@@ -75,8 +75,8 @@ class Evidence:
 
 class Answerer:
     def __init__(self, engine: Engine, coverage=None, model: AnswerModel | None = None):
-        if not engine.index.manifest.get("sentence_vectors", False):
-            raise ValueError(f"The index {engine.index.path} was built without sentence vectors (EQUASS_EMBED_SENTENCES=false); "
+        if not engine.index.manifest.get("quote_vectors", False):
+            raise ValueError(f"The index {engine.index.path} was built without quote vectors (EQUASS_EMBED_QUOTES=false); "
                              "answers need them. Rebuild it with: python -m ingest corpus --index DIR")
         self.engine = engine
         self.model = model or load_model()
@@ -151,10 +151,9 @@ class Answerer:
         keys = self.content_keys(resolved, content)
         if question_profile.asks("definition") or len(content) <= DEFINITION_MAX_TERMS:
             by_chunk = {h.chunk.chunk_id: h for h in hits}
-            known = {(c.document_id, c.start) for c in candidates}
-            rows = self.builder.defined_in(keys)
-            candidates += [c for c in self.builder.definition_candidates(rows, by_chunk, self.unretrieved_hit(query_vector))
-                           if (c.document_id, c.start) not in known]
+            known = {c.row for c in candidates}
+            rows = [row for row in self.builder.defined_in(keys) if row not in known]
+            candidates += self.builder.definition_candidates(rows, by_chunk, self.unretrieved_hit(query_vector))
         context = QuestionContext(question_profile, content, keys, {t: self.idf(t) for t in content}, own_documents,
                                   frozenset(resolved.focus_documents), resolved.follow_up)
         self.weigh(candidates, context, question_vector, query_vector)
@@ -174,18 +173,9 @@ class Answerer:
         if not candidates:
             return
         index = self.engine.index
-        rows = sorted({r for c in candidates for r in c.rows})
-        vectors = index.sentence_vectors[rows]
-        cosines = dict(zip(rows, (vectors @ question_vector).tolist()))
-        query_cosines = dict(zip(rows, (vectors @ query_vector).tolist())) if query_vector is not question_vector else cosines
-        position = {r: i for i, r in enumerate(rows)}
-        mean_cosines = []
-        for candidate in candidates:
-            if candidate.rows:
-                mean = vectors[[position[r] for r in candidate.rows]].mean(axis=0)
-                mean_cosines.append(float(mean @ question_vector / (np.linalg.norm(mean) or 1.0)))
-            else:
-                mean_cosines.append(0.0)
+        vectors = index.quote_vectors[[c.row for c in candidates]]
+        cosines = vectors @ question_vector
+        query_cosines = vectors @ query_vector if query_vector is not question_vector else cosines
 
         def term_sets(candidate: Candidate):
             chunk = candidate.chunk
@@ -195,8 +185,7 @@ class Answerer:
             return span, span | title, self.terms_of(chunk.document_id, chunk.char_start, chunk.char_end) | title, title
 
         lexical_max = max((c.hit.lexical_score for c in candidates), default=0.0)
-        matrix = feature_rows(candidates, context, cosines, query_cosines, mean_cosines, term_sets, lexical_max,
-                              index.documents)
+        matrix = feature_rows(candidates, context, cosines, query_cosines, term_sets, lexical_max, index.documents)
         probabilities = self.model.candidates.probabilities(matrix)
         for candidate, features, probability in zip(candidates, matrix, probabilities):
             candidate.features = features

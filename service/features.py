@@ -18,11 +18,11 @@ from service.candidates import Candidate, named_share
 from service.question import QuestionProfile
 
 FEATURES: tuple[str, ...] = (
-    "cos_max", "cos_gap", "cos_mean", "cos_query", "cos_rank",
+    "cos", "cos_gap", "cos_query", "cos_rank",
     "chunk_dense", "chunk_dense_gap", "chunk_fused", "chunk_rank", "chunk_lexical",
     "cov_span", "cov_context", "cov_chunk", "cov_title", "cov_span_gap", "rarest_in_context", "rare_pair_in_context",
     "form_list", "form_paragraph", "form_item", "form_table", "form_definition",
-    "log_length", "sentences",
+    "log_length",
     "definition_match", "asks_definition",
     "period_match", "number_match", "responsible_match", "modal_match", "list_match",
     "own_document", "other_in_scope", "in_focus", "is_law", "is_equass",
@@ -60,14 +60,13 @@ def coverage(terms: list[str], present: set[str], idf: dict[str, float]) -> floa
     return sum(idf[t] for t in terms if t in present) / total if total else 0.0
 
 
-def feature_rows(candidates: list[Candidate], context: QuestionContext, cosines: dict[int, float],
-                 query_cosines: dict[int, float], mean_cosines: list[float], term_sets, chunk_lexical_max: float,
-                 documents) -> np.ndarray:
+def feature_rows(candidates: list[Candidate], context: QuestionContext, cosines: np.ndarray,
+                 query_cosines: np.ndarray, term_sets, chunk_lexical_max: float, documents) -> np.ndarray:
     """(candidates × FEATURES) for one question.
 
-    ``cosines``/``query_cosines`` map sentence rows to their cosine with the question and with the
-    resolved query; ``mean_cosines`` is each candidate's cosine of its mean sentence vector;
-    ``term_sets(candidate)`` returns (span terms, context terms, chunk terms, title terms).
+    ``cosines``/``query_cosines`` are each candidate's cosine with the question and with the
+    resolved query (they differ for a follow-up); ``term_sets(candidate)`` returns (span terms,
+    context terms, chunk terms, title terms).
     """
     rows = np.zeros((len(candidates), len(FEATURES)), dtype=np.float64)
     if not candidates:
@@ -78,7 +77,7 @@ def feature_rows(candidates: list[Candidate], context: QuestionContext, cosines:
     for candidate in candidates:
         ranks.setdefault(candidate.chunk.chunk_id, len(ranks))
     best_dense = max(c.hit.dense_score for c in candidates)
-    cos_max = np.array([max(cosines[r] for r in c.rows) if c.rows else 0.0 for c in candidates])
+    cos_max = np.asarray(cosines, dtype=np.float64)
     order = np.argsort(-cos_max, kind="stable")
     cos_rank = np.empty(len(candidates))
     cos_rank[order] = np.arange(len(candidates))
@@ -90,10 +89,9 @@ def feature_rows(candidates: list[Candidate], context: QuestionContext, cosines:
         document = documents[candidate.document_id]
         text = document.text[candidate.start:candidate.end]
         row = rows[i]
-        row[INDEX["cos_max"]] = cos_max[i]
+        row[INDEX["cos"]] = cos_max[i]
         row[INDEX["cos_gap"]] = cos_max[i] - cos_max.max()
-        row[INDEX["cos_mean"]] = mean_cosines[i]
-        row[INDEX["cos_query"]] = max(query_cosines[r] for r in candidate.rows) if candidate.rows else 0.0
+        row[INDEX["cos_query"]] = query_cosines[i]
         row[INDEX["cos_rank"]] = 1.0 / (1.0 + cos_rank[i])
         row[INDEX["chunk_dense"]] = candidate.hit.dense_score
         row[INDEX["chunk_dense_gap"]] = candidate.hit.dense_score - best_dense
@@ -111,7 +109,6 @@ def feature_rows(candidates: list[Candidate], context: QuestionContext, cosines:
         if candidate.form != "sentence":
             row[INDEX["form_" + candidate.form]] = 1.0
         row[INDEX["log_length"]] = np.log1p(len(text)) / 7.0
-        row[INDEX["sentences"]] = min(len(candidate.rows), 10) / 10.0
         row[INDEX["definition_match"]] = named_share(context.question_keys, candidate.definition_terms)
         row[INDEX["asks_definition"]] = float(profile.asks("definition"))
         row[INDEX["period_match"]] = float(profile.asks("deadline") and bool(PERIOD.search(text)))

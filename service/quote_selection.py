@@ -7,7 +7,8 @@ material only when they do not. A list item is quoted with the line that introdu
 two stand together, and neighbouring sentences of one passage are merged into one quote.
 """
 
-from service.candidates import Candidate, is_lead_in
+from ingest.quote_units import is_lead_in
+from service.candidates import Candidate
 from ingest.sentences import sentence_spans
 
 MAX_QUOTES = 3

@@ -39,7 +39,7 @@ def refusal_row(probabilities: list[float], features: list[np.ndarray], scoped: 
         "best": probabilities[0],
         "second": probabilities[1] if len(probabilities) > 1 else 0.0,
         "margin": probabilities[0] - (probabilities[1] if len(probabilities) > 1 else 0.0),
-        "best_cos": best[INDEX["cos_max"]],
+        "best_cos": best[INDEX["cos"]],
         "best_cos_gap_next": best[INDEX["cos_gap"]],
         "best_cov_context": best[INDEX["cov_context"]],
         "best_rarest": best[INDEX["rare_pair_in_context"]],

@@ -1,0 +1,140 @@
+"""Each step of the answer on its own: question types, follow-ups, quote candidates, selection, refusal."""
+
+import pytest
+
+from ingest.index_store import load_index
+from ingest.records import Hit
+from service.candidates import CandidateBuilder, definition_term
+from service.conversations import Turn
+from service.followups import MAX_QUERY_CHARS, resolve
+from service.question import profile
+from service.quote_selection import answer_pool, choose
+from service.refusal import should_refuse, unknown_names
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Kas yra socialinė globa?", "definition"),
+    ("kas yra socialine globa", "definition"),
+    ("What is social care?", "definition"),
+    ("Kokios yra socialinių paslaugų rūšys?", "list"),
+    ("Per kiek dienų turi būti išnagrinėtas skundas?", "deadline"),
+    ("kiek laiko galioja equass sertifikatas", "deadline"),
+    ("Kas atsakingas už kokybės politikos įgyvendinimą?", "responsible"),
+    ("kas moka uz socialines paslaugas", "responsible"),
+    ("Ar darbuotojas privalo pranešti apie pažeidimą?", "may_must"),
+    ("Kiek organizacijų dalyvaus projekte?", "amount"),
+])
+def test_question_types(question, kind):
+    assert profile(question).asks(kind)
+
+
+def test_own_organisation_cue_and_english():
+    assert profile("kaip mūsų centre vertinama kokybė").own_organization
+    assert profile("how is quality assessed in our centre?").own_organization
+    assert profile("how is quality assessed in our centre?").english
+    assert not profile("Kaip vertinama kokybė?").own_organization
+
+
+def test_follow_up_query_stays_bounded_in_a_long_conversation():
+    history: list[Turn] = []
+    question = "o kas už tai atsakingas ir kokie terminai taikomi šiuo atveju?"
+    for _ in range(120):
+        resolved = resolve(question, history, None, [])
+        history.append(Turn(question=question, query=resolved.query))
+    assert resolved.follow_up
+    assert len(resolved.query) <= MAX_QUERY_CHARS
+
+
+def test_follow_up_keeps_organisation_and_documents():
+    earlier = Turn(question="Kokia mūsų centro vizija?", query="Kokia mūsų centro vizija?",
+                   organization="Kauno rajono socialinių paslaugų centras", document_ids=["kaunas-kokybes-politika"])
+    resolved = resolve("O misija?", [earlier], None, ["Kauno rajono socialinių paslaugų centras"])
+    assert resolved.follow_up and resolved.organization == "Kauno rajono socialinių paslaugų centras"
+    assert resolved.focus_documents == ["kaunas-kokybes-politika"]
+    assert "vizija" in resolved.query and resolved.query.startswith("O misija?")
+
+
+def test_a_new_topic_is_not_a_follow_up():
+    earlier = Turn(question="Kokia mūsų centro vizija?", query="Kokia mūsų centro vizija?")
+    assert not resolve("Kas yra socialinė globa?", [earlier], None, []).follow_up
+
+
+@pytest.mark.parametrize("text, term", [
+    ("15. Socialinė globa – asmeniui teikiama nuolatinė specialistų pagalba.", "Socialinė globa"),
+    ("EQUASS (angl. European Quality in Social Services) – Europos socialinių paslaugų kokybės sistema.", "EQUASS"),
+    ("5. Turto normatyvas asmeniui yra 50 kvadratinių metrų naudingojo būsto ploto.", "Turto normatyvas asmeniui"),
+    ("Socialinės paslaugos yra:", None),
+])
+def test_definition_terms(text, term):
+    assert definition_term(text) == term
+
+
+@pytest.fixture(scope="module")
+def builder(corpus_index):
+    return CandidateBuilder(load_index(corpus_index))
+
+
+def candidates_of(builder, document_id: str, containing: str):
+    index = builder.index
+    text = index.documents[document_id].text
+    position = text.index(containing)
+    chunk = next(c for c in index.chunks_of(document_id) if c.char_start <= position < c.char_end)
+    return [(c, text[c.start:c.end]) for c in builder.for_chunk(Hit(chunk, 1.0, 0.9, 1.0))]
+
+
+def test_a_list_is_a_candidate_with_its_lead_in(builder):
+    found = candidates_of(builder, "lt-law-x-493", "Gauti socialines paslaugas turi teisę:")
+    lists = [text for c, text in found if c.form == "list" and text.startswith("Gauti socialines paslaugas turi teisę:")]
+    assert lists and "1) Lietuvos Respublikos piliečiai;" in lists[0] and "3) kiti asmenys" in lists[0]
+    assert not any(text.strip() == "Gauti socialines paslaugas turi teisę:" for _, text in found)
+
+
+def test_headings_and_table_header_rows_are_never_candidates_alone(builder):
+    for document_id, heading in (("vilnius-equass-sertifikatas", "Nauda EQUASS?"),
+                                 ("lt-law-x-493", "5 straipsnis. Teisė į socialines paslaugas"),
+                                 ("equass-assurance", "| Aspektas | EQUASS Assurance | EQUASS Excellence |")):
+        found = candidates_of(builder, document_id, heading)
+        assert found
+        assert not any(text.strip() in (heading, "Kas yra EQUASS?\n\nNauda EQUASS?") for _, text in found)
+    tables = [text for c, text in candidates_of(builder, "equass-assurance", "| Aspektas |") if c.form == "table"]
+    assert tables and tables[0].startswith("| Aspektas |") and "| Galiojimas | 3 metai | 3 metai |" in tables[0]
+
+
+def test_a_definition_is_found_by_its_term_with_or_without_diacritics(builder):
+    from ingest.analyzer import token_keys
+
+    index = builder.index
+    for question in ("socialinė globa", "socialine globa"):
+        rows = builder.defined_in(token_keys(question))
+        texts = [index.documents[index.chunks[int(index.sentence_spans[r][0])].document_id].text[
+                 int(index.sentence_spans[r][1]):int(index.sentence_spans[r][2])] for r in rows]
+        assert any(t.startswith("15. Socialinė globa – ") for t in texts)
+
+
+class Fake:
+    """A candidate stand-in: only what selection reads."""
+
+    def __init__(self, document_id, start, end, probability):
+        self.document_id, self.start, self.end, self.probability = document_id, start, end, probability
+
+
+def test_own_documents_answer_first_when_they_hold_an_answer():
+    ranked = [Fake("law", 0, 10, 0.9), Fake("own", 0, 10, 0.5), Fake("own", 20, 30, 0.1)]
+    assert [c.document_id for c in answer_pool(ranked, frozenset({"own"}), 0.3)] == ["own", "own"]
+    assert answer_pool(ranked, frozenset({"own"}), 0.6) == ranked
+    assert answer_pool(ranked, frozenset(), 0.3) == ranked
+
+
+def test_further_quotes_must_be_close_and_new():
+    best, inside, other, weak = Fake("a", 0, 100, 0.9), Fake("a", 10, 50, 0.85), Fake("b", 0, 10, 0.8), Fake("c", 0, 9, 0.2)
+    assert choose([best, inside, other, weak], 0.7) == [best, other]
+
+
+def test_refusal_rules():
+    assert should_refuse(None, 0.5, 0)
+    assert should_refuse(0.4, 0.5, 0)
+    assert not should_refuse(0.6, 0.5, 0)
+    assert should_refuse(0.9, 0.5, 1)
+    frequencies = {"kaun": 3, "centr": 9}
+    assert unknown_names("Kas yra Šiaulių centro direktorius?", frequencies, lambda w: [w.lower()[:5]]) == 1
+    assert unknown_names("Kokia Kauno centro vizija?", frequencies, lambda w: [w.lower()[:4]]) == 0

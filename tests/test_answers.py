@@ -1,0 +1,102 @@
+"""Answers staff rely on, through the real app and model: definitions, lists, the organisation's
+own documents first, and an honest refusal when the sources hold no answer."""
+
+import shutil
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ingest.pipeline import ingest
+from service.app import create_app
+from tests.test_api import ask, assert_exact
+
+KAUNAS = "Kauno rajono socialinių paslaugų centras"
+COMPLAINTS = """Skundų nagrinėjimo tvarka
+
+I. BENDROSIOS NUOSTATOS
+
+1. Ši tvarka nustato, kaip Centre priimami ir nagrinėjami paslaugų gavėjų skundai.
+
+II. SKUNDŲ NAGRINĖJIMAS
+
+2. Skundą galima pateikti raštu, el. paštu arba žodžiu Centro administracijai.
+
+3. Paslaugų gavėjo skundas išnagrinėjamas ir atsakymas pateikiamas per 15 darbo dienų nuo skundo gavimo.
+
+4. Už skundų nagrinėjimą atsakingas Centro direktoriaus pavaduotojas.
+"""
+
+
+def quoted(answer: dict) -> str:
+    return "\n".join(q["text"] for q in answer["quotes"])
+
+
+def test_a_definition_question_quotes_the_definition(client):
+    answer = ask(client, "Kas yra socialinė globa?")
+    assert not answer["abstained"]
+    assert answer["quotes"][0]["text"].startswith("15. Socialinė globa – asmeniui teikiama")
+    assert_exact(client, answer["quotes"])
+
+
+def test_a_list_question_quotes_the_list(client):
+    answer = ask(client, "Kokios yra socialinių paslaugų rūšys?")
+    assert not answer["abstained"]
+    assert any(all(item in q["text"] for item in ("1) prevencinės", "2) bendrosios", "3) specialiosios"))
+               for q in answer["quotes"])
+
+
+def test_who_may_receive_services_gets_the_list_of_who(client):
+    answer = ask(client, "Kas turi teisę gauti socialines paslaugas?")
+    assert not answer["abstained"]
+    assert "Lietuvos Respublikos piliečiai" in quoted(answer)
+
+
+def test_naming_the_organisation_does_not_cause_a_refusal(client):
+    answer = ask(client, "Kaip dažnai vertinama kokybė Kauno rajono socialinių paslaugų centre?")
+    assert not answer["abstained"], answer["answer"]
+    assert answer["quotes"][0]["document_id"] == "kaunas-kokybes-politika"
+    assert "vieną kartą per metus" in answer["quotes"][0]["text"]
+
+
+def test_a_question_the_sources_cannot_answer_is_refused(client):
+    answer = ask(client, "Koks socialinio darbuotojo minimalus atlyginimas 2025 metais?")
+    assert answer["abstained"], answer["answer"]
+
+
+def test_a_heading_is_never_the_answer(client):
+    answer = ask(client, "Kas yra EQUASS?")
+    assert not answer["abstained"]
+    assert "Europos socialinių paslaugų kokybės sistema" in quoted(answer)
+    assert all(q["text"].strip() not in ("Kas yra EQUASS?", "Kas yra EQUASS?\n\nNauda EQUASS?") for q in answer["quotes"])
+
+
+@pytest.fixture(scope="module")
+def with_complaints_procedure(base_settings, corpus_index, tmp_path_factory):
+    """The default index plus a complaints procedure of the Kaunas centre, ingested on top."""
+    folder = tmp_path_factory.mktemp("kaunas")
+    index_dir = folder / "index"
+    shutil.copytree(corpus_index, index_dir, symlinks=True)
+    policy = folder / "policies" / "kaunas-skundu-tvarka.txt"
+    policy.parent.mkdir()
+    policy.write_text(COMPLAINTS, encoding="utf-8")
+    settings = base_settings.model_copy(update={"index_dir": index_dir, "conversation_db": folder / "c.sqlite3"})
+    report = ingest([policy.parent], index_dir, settings, organization=KAUNAS, show_progress=False)
+    assert report.added == ["kaunas-skundu-tvarka"]
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def test_the_organisations_own_procedure_answers_before_the_law(with_complaints_procedure):
+    answer = ask(with_complaints_procedure, "Per kiek dienų turi būti išnagrinėtas paslaugų gavėjo skundas?",
+                 organization=KAUNAS)
+    assert not answer["abstained"], answer["answer"]
+    first = answer["quotes"][0]
+    assert first["document_id"] == "kaunas-skundu-tvarka" and "15 darbo dienų" in first["text"]
+    assert all(q["document_id"] == "kaunas-skundu-tvarka" for q in answer["quotes"])
+    assert_exact(with_complaints_procedure, answer["quotes"])
+
+
+def test_our_centre_follows_the_organisation(with_complaints_procedure):
+    answer = ask(with_complaints_procedure, "kas pas mus atsakingas uz skundu nagrinejima?", organization=KAUNAS)
+    assert not answer["abstained"], answer["answer"]
+    assert "direktoriaus pavaduotojas" in answer["quotes"][0]["text"]
