@@ -31,6 +31,14 @@ class Discovery:
     skipped: list[tuple[Path, str]] = field(default_factory=list)
 
 
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def _is_inside(path: Path, roots: list[Path]) -> bool:
     return any(path == root or root in path.parents for root in roots)
 
@@ -56,6 +64,9 @@ def discover(paths: list[Path]) -> Discovery:
             return
         if not stat.S_ISREG(mode):
             found.skipped.append((candidate, "not a regular file (a pipe, socket or device); it is not read"))
+            return
+        if not _utf8(str(candidate)):
+            found.skipped.append((candidate, "its name is not valid UTF-8 text; rename the file"))
             return
         resolved = candidate.resolve()
         if resolved not in seen:

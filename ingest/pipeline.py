@@ -61,8 +61,8 @@ class IngestReport:
     embedded_sentences: int = 0
     generation: str | None = None
     files: int = 0
-    slowest_file: str | None = None
-    slowest_file_seconds: float = 0.0
+    # Seconds each file took to read, clean and split (in the reader process).
+    read_seconds: dict[str, float] = field(default_factory=dict)
     # Peak resident memory of the ingest process and of the processes that read the files.
     peak_memory_bytes: int = 0
     reader_peak_memory_bytes: int = 0
@@ -115,19 +115,21 @@ def _read_files(files: list[Path], config: ReaderConfig, report: IngestReport, f
         task = progress.add_task("Reading documents", total=len(files))
         for path in files:
             started = time.perf_counter()
+            items = 0
             try:
                 for item in reader.read(path):
+                    items += 1
                     if isinstance(item, RecordProblem):
                         report.problems.append(FileProblem(str(path), f"{item.where}: {item.reason}"))
                         failed_sources.add(str(path.resolve()))
                     else:
                         arrived.append(item)
+                if not items:
+                    raise ReadError("the file holds no documents")
             except ReadError as error:
                 report.problems.append(FileProblem(str(path), str(error)))
                 failed_sources.add(str(path.resolve()))
-            seconds = time.perf_counter() - started
-            if seconds > report.slowest_file_seconds:
-                report.slowest_file, report.slowest_file_seconds = str(path), seconds
+            report.read_seconds[str(path)] = time.perf_counter() - started
             progress.advance(task)
         report.reader_peak_memory_bytes = reader.peak_memory_bytes
     return arrived

@@ -6,12 +6,14 @@ many-record file); a child that runs over that time, runs out of its memory or c
 the file is reported by name, and a fresh child reads the next file. Python cannot interrupt a
 parser or a regular expression stuck in C code any other way. On the normal path the cost is
 one process start per ingest and one pickle per document.
+
+As with any multiprocessing code, a script that calls the ingest must keep its top-level code
+under ``if __name__ == "__main__":`` (``python -m ingest`` does): the child imports the script.
 """
 
 import logging
 import multiprocessing
 import resource
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -78,7 +80,8 @@ class ReaderProcess:
             try:
                 kind, *payload = connection.recv()
             except (EOFError, OSError):
-                code = self._process.exitcode if self._process is not None else None
+                self._process.join(timeout=5)
+                code = self._process.exitcode
                 self.close(kill=True)
                 raise ReadError(f"the reader crashed on this file (exit code {code}); it is skipped") from None
             if kind == "document":
@@ -87,8 +90,11 @@ class ReaderProcess:
                 yield RecordProblem(*payload)
             elif kind == "failed":
                 failure = payload[0]
-            else:  # "done", with the child's peak memory so far
-                self.peak_memory_bytes = max(self.peak_memory_bytes, payload[0])
+            else:  # "done", with the child's peak memory so far and whether it is ending
+                peak, retiring = payload
+                self.peak_memory_bytes = max(self.peak_memory_bytes, peak)
+                if retiring:
+                    self.close(kill=True)
                 if failure is not None:
                     raise ReadError(failure)
                 return
@@ -116,11 +122,12 @@ class ReaderProcess:
             self.close(kill=True)
         if self._process is None:
             parent, child = CONTEXT.Pipe()
-            self._process = CONTEXT.Process(target=serve, args=(child, self.config), daemon=True,
-                                            name="equass-reader")
-            self._process.start()
-            child.close()
-            self._connection = parent
+            process = CONTEXT.Process(target=serve, args=(child, self.config), daemon=True, name="equass-reader")
+            try:
+                process.start()
+            finally:
+                child.close()
+            self._process, self._connection = process, parent
         return self._connection
 
     def _note_peak_of_running_child(self) -> None:
@@ -138,30 +145,54 @@ def peak_memory_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _near_memory_limit(limit: int) -> bool:
+    """Whether this process has come within 10% of its address-space limit."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return False
+    peak = next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmPeak:")), 0)
+    return peak >= 0.9 * limit
+
+
+def _memory_message(limit: int) -> str:
+    return f"reading it needs more than {limit / 2**30:.1f} GiB of memory (setting EQUASS_READER_MEMORY_BYTES)"
+
+
 def serve(connection: Connection, config: ReaderConfig) -> None:
     """The child: read each path sent, answer with its documents, until ``None`` arrives."""
     resource.setrlimit(resource.RLIMIT_AS, (config.memory_bytes, config.memory_bytes))
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     while (request := connection.recv()) is not None:
-        out_of_memory = False
-        try:
-            for item in iter_documents(Path(request), config.limits, config.organization):
-                if isinstance(item, RecordProblem):
-                    connection.send(("problem", item.where, item.reason))
-                    continue
-                unchanged = config.known_hashes.get(item.document_id) == item.content_hash
-                chunks = None if unchanged else chunk_with_sentences(item, config.chunk_size, config.with_sentences)
-                connection.send(("document", item, chunks))
-        except ReadError as error:
-            connection.send(("failed", str(error)))
-        except MemoryError:
-            out_of_memory = True
-            connection.send(("failed", f"reading it needs more than {config.memory_bytes / 2**30:.1f} GiB of memory "
-                                       "(setting EQUASS_READER_MEMORY_BYTES)"))
-        except RecursionError:
-            connection.send(("failed", "the file's structure is nested too deeply to read"))
-        except Exception as error:  # a reader library failing on input it did not expect
-            connection.send(("failed", f"the reader failed on it ({type(error).__name__}: {str(error)[:200]})"))
-        connection.send(("done", peak_memory_bytes()))
-        if out_of_memory:
-            sys.exit(0)  # a fresh child for the next file: memory after MemoryError is not to be trusted
+        if failure := _read_one(Path(request), config, connection):
+            connection.send(("failed", failure))
+        # A child that came near its memory limit is replaced: the next file gets the whole allowance.
+        retiring = _near_memory_limit(config.memory_bytes)
+        connection.send(("done", peak_memory_bytes(), retiring))
+        if retiring:
+            return
+
+
+def _read_one(path: Path, config: ReaderConfig, connection: Connection) -> str | None:
+    """Send the documents and skipped records of ``path``; return why the file failed, if it did."""
+    documents = 0
+    try:
+        for item in iter_documents(path, config.limits, config.organization):
+            if isinstance(item, RecordProblem):
+                connection.send(("problem", item.where, item.reason))
+                continue
+            unchanged = config.known_hashes.get(item.document_id) == item.content_hash
+            chunks = None if unchanged else chunk_with_sentences(item, config.chunk_size, config.with_sentences)
+            connection.send(("document", item, chunks))
+            documents += 1
+    except MemoryError:
+        return _memory_message(config.memory_bytes)
+    except ReadError as error:
+        if _near_memory_limit(config.memory_bytes):  # libxml2 reports a failed allocation as a parse error
+            return _memory_message(config.memory_bytes)
+        return f"{error}; the {documents} documents before it were read" if documents else str(error)
+    except RecursionError:
+        return "the file's structure is nested too deeply to read"
+    except Exception as error:  # a reader library failing on input it did not expect
+        return f"the reader failed on it ({type(error).__name__}: {str(error)[:200]})"
+    return None

@@ -91,7 +91,6 @@ BYTE_ORDER_MARKS = (
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
 )
-LITHUANIAN_LETTERS = set("ąčęėįšųūžĄČĘĖĮŠŲŪŽ")
 # Letters Windows-1257 gives to bytes that, in a Western (Windows-1252) text, are à, è, ç, ê,
 # ñ, ú...: Latvian and Polish letters that a Lithuanian text hardly ever has.
 BALTIC_NOT_LITHUANIAN = set("āēīōźćńļķģņŗłśĀĒĪŌŹĆŃĻĶĢŅŖŁŚ")
@@ -111,12 +110,12 @@ def decode_text(data: bytes) -> str:
             except UnicodeDecodeError as error:
                 raise ReadError(f"the file starts with a {encoding.upper()} byte-order mark but is not valid "
                                 f"{encoding.upper()} (byte {error.start}); save it again as UTF-8") from error
+    if b"\x00" in data:  # never in UTF-8 text, every other byte in Latin-script UTF-16
+        return _plain_text(_utf16_without_mark(data))
     try:
         return _plain_text(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         utf8_error = error
-    if b"\x00" in data:
-        return _plain_text(_utf16_without_mark(data))
     mostly_utf8 = data.decode("utf-8", "replace")
     if sum(ord(c) > 127 and c != "\ufffd" for c in mostly_utf8) > mostly_utf8.count("\ufffd"):
         raise ReadError(f"the text is UTF-8 with invalid bytes (first at byte {utf8_error.start}): the file is "
@@ -153,10 +152,7 @@ def _single_byte(data: bytes) -> str:
         return western
     baltic_odd = sum(c in BALTIC_NOT_LITHUANIAN for c in baltic)
     western_odd = sum(c in WESTERN_FOR_LITHUANIAN for c in western)
-    lithuanian = sum(c in LITHUANIAN_LETTERS for c in baltic)
-    if baltic_odd > western_odd and baltic_odd * 2 > lithuanian:
-        return western
-    return baltic
+    return western if baltic_odd > western_odd else baltic
 
 
 def _plain_text(text: str) -> str:
