@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ingest.analyzer import ANALYZER_VERSION, analyze_document
 from ingest.documents import chunk_with_sentences, discover
 from ingest.embedding import get_embedder
-from ingest.index_store import (IndexNotFound, ingest_lock, load_index, remove_partial_generations,
+from ingest.index_store import (IndexNotFound, ensure_writable, ingest_lock, load_index, remove_partial_generations,
                                 write_generation)
 from ingest.principles import TAGGER_VERSION, PrincipleTagger
 from ingest.reader_process import PreparedDocument, ReaderConfig, ReaderProcess, peak_memory_bytes
@@ -171,6 +171,7 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
     """Build or update the index at ``index_dir`` from ``paths``. One ingest per index at a time:
     a second one waits for the first (telling ``on_wait``), so neither loses the other's documents."""
     started = time.perf_counter()
+    ensure_writable(index_dir)
     embedder = get_embedder(settings)
     with ingest_lock(index_dir, settings.ingest_lock_wait_seconds, on_wait):
         remove_partial_generations(index_dir)
@@ -262,7 +263,9 @@ def _ingest_locked(paths: list[Path], index_dir: Path, settings: Settings, organ
         previous.manifest.get(key) == value
         for key, value in (("analyzer_version", ANALYZER_VERSION), ("tagger_version", TAGGER_VERSION))
     )
-    if unchanged_setup and not (report.added or report.updated or report.removed):
+    moved = any(document.source_path != previous_docs[document_id].source_path
+                for document_id, document in documents.items() if document_id in previous_docs)
+    if unchanged_setup and not (report.added or report.updated or report.removed or moved):
         report.generation = str(previous.path)
         return report
 
