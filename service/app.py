@@ -1,10 +1,18 @@
 """The FastAPI application: thin HTTP handlers over the engine."""
 
+import base64
+import hashlib
 import logging
+import re
 from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from pydantic import AfterValidator
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from ingest.index_store import IndexNotFound
@@ -14,9 +22,16 @@ from service.answering import Answerer
 from service.conversations import ConversationStore
 from service.coverage import Coverage
 from service.engine import Engine
-from service.schemas import AskRequest, AskResponse, DocumentList, DocumentOut, SearchResponse, Suggestion
+from service.middleware import ConcurrencyLimit, ErrorsWithoutInput, NoSniff
+from service.organizations import (UNKNOWN_ORGANIZATION_RESPONSE, UnknownOrganization, known_organization,
+                                   organization_scope, unknown_organization_response)
+from service.schemas import (MAX_QUESTION_CHARS, AskRequest, AskResponse, DocumentList, DocumentOut, SearchResponse,
+                             Suggestion, words)
 
 log = logging.getLogger(__name__)
+
+BUSY_RESPONSE = {503: {"description": "Busy (see Retry-After) or the index is not loaded yet"}}
+INLINE = re.compile(r"<(script|style)>(.*?)</\1>", re.DOTALL)
 
 
 def engine_of(request: Request) -> Engine:
@@ -24,6 +39,31 @@ def engine_of(request: Request) -> Engine:
     if engine is None:
         raise HTTPException(503, detail=request.app.state.not_ready_reason)
     return engine
+
+
+async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422 without the ``input`` it echoes: the value may not even be encodable (a lone
+    surrogate) and need not be repeated back."""
+    return JSONResponse(status_code=422, content={"detail": [
+        {"type": item["type"], "loc": list(item["loc"]), "msg": item["msg"]} for item in error.errors()
+    ]})
+
+
+def documentation_page(page: HTMLResponse, sources: dict[str, str]) -> HTMLResponse:
+    """FastAPI's documentation page with a Content-Security-Policy: only its own inline code (by
+    hash) and the sources it names may run or load."""
+    hashes = {kind: [] for kind in ("script", "style")}
+    for kind, body in INLINE.findall(page.body.decode("utf-8")):
+        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode("ascii")
+        hashes[kind].append(f"'sha256-{digest}'")
+    policy = {"default-src": "'none'", "connect-src": "'self'", "base-uri": "'none'", "form-action": "'none'",
+              "frame-ancestors": "'self'", "object-src": "'none'", **sources}
+    for kind, values in hashes.items():
+        if values:
+            policy[f"{kind}-src"] = " ".join([policy.get(f"{kind}-src", ""), *values]).strip()
+    page.headers["Content-Security-Policy"] = "; ".join(f"{name} {value}" for name, value in policy.items())
+    page.headers["Referrer-Policy"] = "same-origin"
+    return page
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,40 +88,68 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="EQUASS assistant",
         description="Answers questions about EQUASS, the organisation's policies and the law with verbatim quotes.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.engine = None
     app.state.coverage = None
     app.state.not_ready_reason = "The index is still loading."
     app.state.settings = settings
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(UnknownOrganization, unknown_organization_response)
+    # Outermost last: errors and nosniff wrap everything, CORS headers reach the 503s too.
+    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests,
+                       queue=settings.max_waiting_requests, max_wait=settings.max_wait_seconds)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
+    app.add_middleware(NoSniff)
+    app.add_middleware(ErrorsWithoutInput)
 
     app.include_router(principles_api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
 
+    @app.get("/docs", include_in_schema=False)
+    def swagger_docs() -> HTMLResponse:
+        return documentation_page(get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} – API"), {
+            "script-src": "https://cdn.jsdelivr.net", "style-src": "https://cdn.jsdelivr.net",
+            "img-src": "'self' data: https://fastapi.tiangolo.com"})
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc_docs() -> HTMLResponse:
+        return documentation_page(get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title} – API"), {
+            "script-src": "https://cdn.jsdelivr.net", "worker-src": "blob:",
+            "style-src": "'unsafe-inline' https://fonts.googleapis.com", "font-src": "https://fonts.gstatic.com",
+            "img-src": "'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly"})
+
+    # Health checks are plain coroutines: they never wait for a worker thread behind busy requests.
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict:
+    async def healthz() -> dict:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"])
-    def readyz(request: Request) -> dict:
+    @app.get("/readyz", tags=["health"], responses=BUSY_RESPONSE)
+    async def readyz(request: Request) -> dict:
         engine = engine_of(request)
         return {"status": "ready", "documents": len(engine.index.documents), "chunks": len(engine.index.chunks),
                 "model": engine.index.manifest.get("model"), "generation": engine.index.path.name}
 
-    @app.get("/api/search", response_model=SearchResponse, tags=["search"])
-    def search(request: Request, q: str = Query(..., min_length=1, max_length=2000), k: int = Query(10, ge=1, le=100),
-               organization: str | None = None) -> SearchResponse:
+    @app.get("/api/search", response_model=SearchResponse, tags=["search"],
+             responses={**UNKNOWN_ORGANIZATION_RESPONSE, **BUSY_RESPONSE})
+    def search(request: Request,
+               q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS), AfterValidator(words)],
+               organization: Annotated[str | None, Depends(organization_scope)],
+               k: Annotated[int, Query(ge=1, le=100)] = 10) -> SearchResponse:
         return SearchResponse(hits=engine_of(request).search(q, k, organization))
 
-    @app.post("/api/ask", response_model=AskResponse, tags=["ask"])
+    @app.post("/api/ask", response_model=AskResponse, tags=["ask"],
+              responses={**UNKNOWN_ORGANIZATION_RESPONSE, **BUSY_RESPONSE})
     def ask(request: Request, body: AskRequest) -> AskResponse:
         engine_of(request)
+        organization = known_organization(request, body.organization)
         store: ConversationStore = request.app.state.conversations
         history = store.turns(body.conversation_id) if body.conversation_id else []
-        result = request.app.state.answerer.answer(body.question, history, body.organization or None)
+        result = request.app.state.answerer.answer(body.question, history, organization)
         conversation_id = store.append(body.conversation_id, result.turn())
         return AskResponse(
             conversation_id=conversation_id,
@@ -92,11 +160,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                          for s in result.suggestions],
         )
 
-    @app.get("/api/documents", response_model=DocumentList, tags=["documents"])
-    def documents(request: Request, organization: str | None = None) -> DocumentList:
+    @app.get("/api/documents", response_model=DocumentList, tags=["documents"],
+             responses={**UNKNOWN_ORGANIZATION_RESPONSE, **BUSY_RESPONSE})
+    def documents(request: Request, organization: Annotated[str | None, Depends(organization_scope)]) -> DocumentList:
         return DocumentList(documents=engine_of(request).documents(organization))
 
-    @app.get("/api/documents/{document_id}", response_model=DocumentOut, tags=["documents"])
+    @app.get("/api/documents/{document_id}", response_model=DocumentOut, tags=["documents"],
+             responses={404: {"description": "No such document"}, **BUSY_RESPONSE})
     def document(request: Request, document_id: str) -> DocumentOut:
         found = engine_of(request).document(document_id)
         if found is None:

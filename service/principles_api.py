@@ -2,15 +2,30 @@
 
 import csv
 import io
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from ingest.principles import BY_ID, PRINCIPLES
 from service.coverage import Coverage, principle_summary
+from service.organizations import UNKNOWN_ORGANIZATION_RESPONSE, organization_scope
+
+Organization = Annotated[str | None, Depends(organization_scope)]
+# Characters that make a spreadsheet read a cell as a formula (and tab and carriage return,
+# which some programs strip before looking).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 router = APIRouter(tags=["principles"])
+
+
+def spreadsheet_cell(value: object) -> object:
+    """A CSV cell that a spreadsheet shows as the text it is: text that would start a formula
+    (``=HYPERLINK(...)`` in a document title) gets a leading apostrophe. Numbers pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def coverage_of(request: Request) -> Coverage:
@@ -25,8 +40,8 @@ def organizations(request: Request) -> dict:
     return {"organizations": coverage_of(request).engine.organizations}
 
 
-@router.get("/api/principles")
-def principles(request: Request, organization: str | None = None) -> dict:
+@router.get("/api/principles", responses=UNKNOWN_ORGANIZATION_RESPONSE)
+def principles(request: Request, organization: Organization) -> dict:
     coverage = coverage_of(request)
     result = []
     for principle in PRINCIPLES:
@@ -40,8 +55,8 @@ def principles(request: Request, organization: str | None = None) -> dict:
     return {"organization": organization, "principles": result}
 
 
-@router.get("/api/principles/{principle_id}")
-def principle(request: Request, principle_id: str, organization: str | None = None) -> dict:
+@router.get("/api/principles/{principle_id}", responses=UNKNOWN_ORGANIZATION_RESPONSE)
+def principle(request: Request, principle_id: str, organization: Organization) -> dict:
     if principle_id not in BY_ID:
         raise HTTPException(404, detail=f"No principle '{principle_id}'. Known: {', '.join(BY_ID)}")
     coverage = coverage_of(request)
@@ -60,20 +75,21 @@ def principle(request: Request, principle_id: str, organization: str | None = No
     }
 
 
-@router.get("/api/coverage")
-def coverage_matrix(request: Request, organization: str | None = None) -> dict:
+@router.get("/api/coverage", responses=UNKNOWN_ORGANIZATION_RESPONSE)
+def coverage_matrix(request: Request, organization: Organization) -> dict:
     return coverage_of(request).matrix(organization)
 
 
-@router.get("/api/coverage.csv")
-def coverage_csv(request: Request, organization: str | None = None) -> Response:
+@router.get("/api/coverage.csv", responses=UNKNOWN_ORGANIZATION_RESPONSE)
+def coverage_csv(request: Request, organization: Organization) -> Response:
     matrix = coverage_of(request).matrix(organization)
     strengths = {(c["document_id"], c["principle"]): c["strength"] for c in matrix["cells"]}
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["document_id", "title", "organization", *[p["id"] for p in matrix["principles"]]])
     for document in matrix["documents"]:
-        writer.writerow([document["document_id"], document["title"], document["organization"],
+        writer.writerow([spreadsheet_cell(document["document_id"]), spreadsheet_cell(document["title"]),
+                         spreadsheet_cell(document["organization"]),
                          *[f"{strengths[(document['document_id'], p['id'])]:.3f}" for p in matrix["principles"]]])
     name = f"coverage-{organization or 'all'}.csv".replace(" ", "_")
     # A byte-order mark lets spreadsheet programs read the Lithuanian letters as UTF-8.
@@ -81,6 +97,6 @@ def coverage_csv(request: Request, organization: str | None = None) -> Response:
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
 
-@router.get("/api/onboarding")
-def onboarding(request: Request, organization: str | None = None) -> dict:
+@router.get("/api/onboarding", responses=UNKNOWN_ORGANIZATION_RESPONSE)
+def onboarding(request: Request, organization: Organization) -> dict:
     return {"organization": organization, "steps": coverage_of(request).onboarding(organization)}
