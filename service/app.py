@@ -143,7 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return SearchResponse(hits=engine_of(request).search(q, k, organization))
 
     @app.post("/api/ask", response_model=AskResponse, tags=["ask"],
-              responses={**UNKNOWN_ORGANIZATION_RESPONSE, **BUSY_RESPONSE})
+              responses={400: {"description": "The body cannot be read as text"}, **UNKNOWN_ORGANIZATION_RESPONSE,
+                         **BUSY_RESPONSE})
     def ask(request: Request, body: AskRequest) -> AskResponse:
         engine_of(request)
         organization = known_organization(request, body.organization)

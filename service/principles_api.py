@@ -55,7 +55,8 @@ def principles(request: Request, organization: Organization) -> dict:
     return {"organization": organization, "principles": result}
 
 
-@router.get("/api/principles/{principle_id}", responses=UNKNOWN_ORGANIZATION_RESPONSE)
+@router.get("/api/principles/{principle_id}",
+            responses={404: {"description": "No such principle"}, **UNKNOWN_ORGANIZATION_RESPONSE})
 def principle(request: Request, principle_id: str, organization: Organization) -> dict:
     if principle_id not in BY_ID:
         raise HTTPException(404, detail=f"No principle '{principle_id}'. Known: {', '.join(BY_ID)}")
@@ -80,7 +81,9 @@ def coverage_matrix(request: Request, organization: Organization) -> dict:
     return coverage_of(request).matrix(organization)
 
 
-@router.get("/api/coverage.csv", responses=UNKNOWN_ORGANIZATION_RESPONSE)
+@router.get("/api/coverage.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}, "description": "The coverage table as CSV"},
+                       **UNKNOWN_ORGANIZATION_RESPONSE})
 def coverage_csv(request: Request, organization: Organization) -> Response:
     matrix = coverage_of(request).matrix(organization)
     strengths = {(c["document_id"], c["principle"]): c["strength"] for c in matrix["cells"]}
