@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     # space) of the process that reads it. A file past a limit is reported by name and skipped.
     max_file_bytes: int = 50_000_000
     max_unpacked_bytes: int = 256_000_000
-    file_timeout_seconds: float = 120.0
+    file_timeout_seconds: float = 60.0
     reader_memory_bytes: int = 3 * 2**30
     # How long an ingest waits for another ingest into the same index folder to finish.
     ingest_lock_wait_seconds: float = 900.0
