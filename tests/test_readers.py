@@ -1,7 +1,7 @@
 import pytest
 
 from ingest.documents import read_documents
-from ingest.readers import ReadError, ReadLimits
+from ingest.readers import ReadError, ReadLimits, decode_text
 from tests.documents_factory import make_docx, make_encrypted_pdf, make_pdf
 
 LIMIT = ReadLimits(max_file_bytes=10_000_000, max_unpacked_bytes=50_000_000)
@@ -79,3 +79,27 @@ def test_markdown_reads_as_prose(tmp_path):
     assert "1. Pateikimas. Skundas pateikiamas raštu." in document.text
     assert "**" not in document.text and "|---|" not in document.text
     assert "| Atsakymas | 10 d. d. |" in document.text
+
+
+@pytest.mark.parametrize("text, encoding", [
+    ("Paslaugų gavėjų skundai nagrinėjami per dešimt darbo dienų; šeima, žmogus, ąžuolas.", "cp1257"),
+    ("Skundas išnagrinėjamas per mėnesį.", "cp1257"),
+    ("La procédure de réclamation est gérée à l'accueil; le bénéficiaire reçoit une réponse.", "latin-1"),
+    ("Die Qualitätspolitik prüft Beschwerden; Größe, Übung, Straße.", "latin-1"),
+    ("El niño recibió una respuesta rápida: «sí», dijo él.", "cp1252"),
+    ("Paslaugų gavėjų skundai nagrinėjami per dešimt darbo dienų.", "utf-16-le"),
+    ("Paslaugų gavėjų skundai nagrinėjami per dešimt darbo dienų.", "utf-16-be"),
+    ("Paslaugų gavėjų skundai nagrinėjami per dešimt darbo dienų.", "utf-16"),
+])
+def test_text_encodings_are_recognised(text, encoding):
+    assert decode_text(text.encode(encoding)) == text
+
+
+@pytest.mark.parametrize("data, reason", [
+    (bytes(range(256)) * 4, "NUL bytes"),
+    ("Skundas".encode() + b"\x81\x82" + "išnagrinėjamas per mėnesį, žmogus".encode(), "UTF-8 with invalid bytes"),
+    (b"\x1b\x07\x08\x0e" * 50 + b"tekstas", "binary"),
+])
+def test_binary_and_broken_text_is_refused(data, reason):
+    with pytest.raises(ReadError, match=reason):
+        decode_text(data)
