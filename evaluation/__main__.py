@@ -25,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--laws", type=Path, default=settings.corpus_dir.parent.parent / "shared" / "corpora" / "lt-laws.jsonl.gz",
                         help="bench: the large law corpus used for the 1k and 10k chunk indexes")
     parser.add_argument("--queries", type=int, default=200, help="bench: queries per latency measurement")
+    parser.add_argument("--only", choices=["all", "speed", "load", "hostile"], default="all",
+                        help="bench: one part only (speed: ingest, search and ask latency; load: concurrent clients "
+                             "against the service; hostile: the hostile-file suite in one ingest)")
+    parser.add_argument("--clients", type=int, default=100, help="bench load: concurrent clients")
+    parser.add_argument("--seconds", type=float, default=60.0, help="bench load: how long the load runs")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     settings = settings.model_copy(update={"index_dir": args.index})
@@ -32,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bench":
         from evaluation.bench import run_bench
 
-        run_bench(settings, args.laws, args.queries)
+        run_bench(settings, args.laws, args.queries, args.only, args.clients, args.seconds)
         return 0
     if args.command == "principles":
         from evaluation.principles import report as principles_report

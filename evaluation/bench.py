@@ -1,4 +1,5 @@
-"""Speed: ingest throughput against raw encoding, search latency at 1k and 10k+ chunks, ask latency.
+"""Speed and robustness: ingest throughput against raw encoding, search latency at 1k and 10k+
+chunks, ask latency, a bounded load run against the real service, and the hostile-file suite.
 
 Every number is printed with what it measured. Law subsets are cut from the large law corpus
 into ``data/bench/`` and indexed there once; reruns reuse those indexes.
@@ -7,7 +8,6 @@ into ``data/bench/`` and indexed there once; reruns reuse those indexes.
 import gzip
 import json
 import shutil
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -17,6 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from evaluation.gold import load_gold
+from evaluation.hostile_files import GOOD_POLICY, judge, write_suite
+from evaluation.load import latency_text, run_load
 from ingest.embedding import get_embedder
 from ingest.index_store import IndexNotFound, load_index
 from ingest.pipeline import ingest, passage_text, unit_texts
@@ -125,8 +127,66 @@ def ensure_index(settings: Settings, source: Path, index_dir: Path, console: Con
     ingest([source], index_dir, settings.model_copy(update={"embed_quotes": False}), show_progress=True)
 
 
-def run_bench(settings: Settings, laws: Path, query_count: int) -> None:
+def bench_load_run(settings: Settings, clients: int, seconds: float, console: Console) -> None:
+    """``clients`` concurrent clients asking for ``seconds`` against the service on 127.0.0.1."""
+    console.print(f"Load: {clients} clients asking staff questions for {seconds:g} s against python -m service on "
+                  f"127.0.0.1 (at most {settings.max_concurrent_requests} served at once, "
+                  f"{settings.max_waiting_requests} waiting) ...")
+    result = run_load(settings.index_dir, clients, seconds)
+    busy, ok = result.statuses.get(503, 0), result.statuses.get(200, 0)
+    console.print(f"  requests {result.requests}: 200 x{ok}, 503 x{busy} ({busy / max(result.requests, 1):.1%} of all), "
+                  f"other errors {result.unexpected} {sorted(set(result.errors))[:5]}", markup=False)
+    console.print(f"  throughput {result.requests / seconds:.1f} requests/s, {ok / seconds:.1f} answers/s")
+    console.print(f"  latency of every response: {latency_text(result.latencies)}; "
+                  f"of answers (200): {latency_text(result.ok_latencies)}")
+    console.print(f"  /healthz during the run: {latency_text(result.health_latencies)}, "
+                  f"max {max(result.health_latencies, default=0) * 1000:.0f} ms ({len(result.health_latencies)} probes)")
+    console.print("  (a client told 503 waits the Retry-After it was given, then asks again)")
+
+
+def bench_hostile(settings: Settings, console: Console) -> None:
+    """The generated hostile-file suite plus a good file, in one ingest with the default limits."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "hostile"
+        suite = write_suite(folder)
+        good = Path(tmp) / "good"
+        good.mkdir()
+        (good / "mokymai.txt").write_text(GOOD_POLICY, encoding="utf-8")
+        console.print(f"Hostile files: {len(suite)} cases and one good file in one ingest "
+                      f"(limits: {settings.file_timeout_seconds:g} s and {settings.reader_memory_bytes / 2**30:.1f} GiB "
+                      f"per file, {settings.max_unpacked_bytes:,} bytes unpacked) ...")
+        started = time.perf_counter()
+        report = ingest([folder, good], Path(tmp) / "index", settings, organization="Bandomasis centras",
+                        show_progress=False)
+        seconds = time.perf_counter() - started
+        index = load_index(Path(tmp) / "index")
+        outcomes = judge(folder, suite, [(p.path, p.reason) for p in report.problems],
+                         {d.document_id: (d.source_path, d.text) for d in index.documents.values()})
+    slowest = sorted(report.read_seconds.items(), key=lambda item: -item[1])[:3]
+    correct = sum(outcome.ok for outcome in outcomes)
+    console.print(f"{correct} of {len(outcomes)} cases handled as expected; {len(report.problems)} problems reported by "
+                  f"file name; {report.documents} documents indexed (good file: {'mokymai' in index.documents}); "
+                  f"ingest {seconds:.1f} s")
+    for outcome in outcomes:
+        if not outcome.ok:
+            console.print(f"  NOT AS EXPECTED {outcome.case.name!r}: {outcome.observed}", markup=False)
+    console.print("slowest files: " + "; ".join(f"{Path(path).name} {secs:.1f} s" for path, secs in slowest), markup=False)
+    console.print(f"peak memory: ingest process {report.peak_memory_bytes / 2**20:.0f} MiB (model and embedding "
+                  f"included), reader processes {report.reader_peak_memory_bytes / 2**20:.0f} MiB")
+
+
+def run_bench(settings: Settings, laws: Path, query_count: int, only: str = "all", clients: int = 100,
+              seconds: float = 60.0) -> None:
     console = Console()
+    if only in ("all", "hostile"):
+        bench_hostile(settings, console)
+    if only in ("all", "load"):
+        bench_load_run(settings, clients, seconds, console)
+    if only in ("all", "speed"):
+        bench_speed(settings, laws, query_count, console)
+
+
+def bench_speed(settings: Settings, laws: Path, query_count: int, console: Console) -> None:
     if not laws.exists():
         raise SystemExit(f"The law corpus {laws} is missing; pass --laws PATH")
     gold = [q.question for q in load_gold() if not q.history]

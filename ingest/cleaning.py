@@ -8,7 +8,7 @@ contact blocks hold staff names, phones and e-mails that must not be echoed as a
 import re
 import unicodedata
 
-BOOKMARK = re.compile(r"\[bookmark: [^\]]*\]")
+BOOKMARK = re.compile(r"\[bookmark: [^\]\n]{0,300}\]")
 HORIZONTAL_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
 MANY_NEWLINES = re.compile(r"\n{3,}")
 # A stray ">" after a sentence is left over from HTML markup of the page.
@@ -32,7 +32,9 @@ NAVIGATION_LINES = {
 
 # Lines that belong to contact or footer blocks.
 CONTACT_PATTERNS = [
-    re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),  # e-mail address
+    # An e-mail address. It may only start where a run of address characters starts: otherwise a
+    # long word is scanned again from each of its letters, which is quadratic.
+    re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.]+"),
     re.compile(r"(\+370|\btel\.|\btelefonas\b)", re.IGNORECASE),
     re.compile(r"\b8\s?\d{3}\s?\d{5}\b"),  # Lithuanian phone number
     re.compile(r"\bLT-\d{5}\b"),  # postal code
@@ -60,10 +62,25 @@ def drop_footnote_markers(text: str) -> str:
     return text
 
 
+# Control characters (tabs and line breaks aside) and lone UTF-16 surrogates, which JSON can
+# carry: neither is text, and a surrogate cannot even be written out as UTF-8.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 def normalize(text: str) -> str:
-    """NFC-normalise and unify line endings, so offsets mean the same thing everywhere."""
+    """NFC-normalise, unify line endings and drop control characters, so offsets mean the same
+    thing everywhere and every character can be served."""
+    text = SURROGATE.sub("\ufffd", text)
     text = unicodedata.normalize("NFC", text)
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
+    return CONTROL.sub("", text)
+
+
+def clean_line(text: str, max_chars: int = 300) -> str:
+    """A one-line field (a title, an organisation) as it may be shown: normalised, on one line,
+    at most ``max_chars`` long."""
+    return " ".join(normalize(text).split())[:max_chars].strip()
 
 
 def is_boilerplate(line: str) -> bool:

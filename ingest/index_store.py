@@ -13,12 +13,20 @@ Layout of ``DIR``::
                           lexical/         bm25s index over the analysed chunks
 
 A new generation is written completely before ``current`` is switched to it, so a crash
-or a bad file during ingest leaves the serving index untouched.
+or a bad file during ingest leaves the serving index untouched. A failed write removes what it
+wrote; one ingest at a time holds ``DIR/.ingest.lock`` (another waits for it), and removes
+what an ingest killed half-way left behind.
 """
 
+import errno
+import fcntl
 import json
 import os
 import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,6 +43,74 @@ KEEP_GENERATIONS = 2
 
 class IndexNotFound(Exception):
     """There is no index at the given folder yet."""
+
+
+class IndexWriteError(Exception):
+    """The index folder cannot be written now; the message says what to do."""
+
+
+LOCK_NAME = ".ingest.lock"
+
+
+def ensure_writable(index_dir: Path) -> None:
+    """Fail before any work when the index folder cannot be written (read-only, wrong owner)."""
+    try:
+        (index_dir / "generations").mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=index_dir / "generations", prefix=".write-check-"):
+            pass
+    except OSError as error:
+        raise IndexWriteError(f"Cannot write the index in {index_dir}: {error.strerror or error}. "
+                              "Choose a writable folder with --index, or fix its permissions.") from error
+
+
+@contextmanager
+def ingest_lock(index_dir: Path, wait_seconds: float, on_wait: Callable[[str], None]) -> Iterator[None]:
+    """Hold the index folder for one ingest. Two ingests at once would each build on the same old
+    generation, and the later one would drop what the earlier added; the second waits instead,
+    up to ``wait_seconds``, and then gives up with a message. The lock dies with its process."""
+    ensure_writable(index_dir)
+    with open(index_dir / LOCK_NAME, "a+", encoding="utf-8") as lock:
+        deadline = time.monotonic() + wait_seconds
+        waiting = False
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                lock.seek(0)
+                holder = lock.read().strip() or "unknown"
+                if time.monotonic() >= deadline:
+                    raise IndexWriteError(f"Another ingest (process {holder}) is still writing to {index_dir}; "
+                                          "nothing was changed. Run this ingest again when it has finished.") from None
+                if not waiting:
+                    on_wait(f"Another ingest (process {holder}) is writing to {index_dir}; "
+                            f"waiting up to {wait_seconds:g} s for it to finish")
+                    waiting = True
+                time.sleep(0.2)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        try:
+            yield
+        finally:
+            lock.seek(0)
+            lock.truncate()
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def remove_partial_generations(index_dir: Path) -> list[Path]:
+    """Remove what a killed ingest left half-written; only safe while holding the ingest lock."""
+    removed = []
+    generations = index_dir / "generations"
+    if generations.is_dir():
+        for partial in generations.glob(".*.partial"):
+            shutil.rmtree(partial, ignore_errors=True)
+            removed.append(partial)
+    for link in index_dir.glob(".current.*"):
+        link.unlink(missing_ok=True)
+        removed.append(link)
+    return removed
 
 
 @dataclass
@@ -113,13 +189,39 @@ def write_generation(
     quote_vectors: np.ndarray,
     quote_spans: np.ndarray,
 ) -> Path:
-    """Write a complete new generation, then point ``current`` at it; return its path."""
+    """Write a complete new generation, then point ``current`` at it; return its path. On any
+    failure (a full disk, an interrupt) what was written is removed and ``current`` is unchanged."""
     generations = index_dir / "generations"
     generations.mkdir(parents=True, exist_ok=True)
     name = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     staging = generations / f".{name}.partial"
-    staging.mkdir()
+    final = generations / name
+    link = index_dir / f".current.{name}"
+    try:
+        staging.mkdir()
+        _write_files(staging, manifest, name, documents, chunks, embeddings, lexical, quote_vectors, quote_spans)
+        os.replace(staging, final)
+        os.symlink(Path("generations") / name, link)
+        os.replace(link, index_dir / "current")
+    except BaseException as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        if current_generation(index_dir) != final.resolve():
+            shutil.rmtree(final, ignore_errors=True)
+        link.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            if error.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise IndexWriteError(f"The disk holding {index_dir} is full. The unfinished index was removed and "
+                                      "the serving index is unchanged; free some space and ingest again.") from error
+            raise IndexWriteError(f"Writing the index in {index_dir} failed ({error.strerror or error}). The "
+                                  "unfinished index was removed and the serving index is unchanged.") from error
+        raise
+    _prune(generations, keep=final)
+    return final
 
+
+def _write_files(staging: Path, manifest: dict, name: str, documents: list[Document], chunks: list[Chunk],
+                 embeddings: np.ndarray, lexical: bm25s.BM25, quote_vectors: np.ndarray,
+                 quote_spans: np.ndarray) -> None:
     with open(staging / "documents.jsonl", "w", encoding="utf-8") as out:
         for document in documents:
             out.write(json.dumps(asdict(document), ensure_ascii=False) + "\n")
@@ -136,14 +238,6 @@ def write_generation(
     manifest = {**manifest, "format_version": FORMAT_VERSION, "created": name}
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
 
-    final = generations / name
-    os.replace(staging, final)
-    link = index_dir / f".current.{name}"
-    os.symlink(Path("generations") / name, link)
-    os.replace(link, index_dir / "current")
-    _prune(generations, keep=final)
-    return final
-
 
 def _prune(generations: Path, keep: Path) -> None:
     """Drop old generations (a reader still holding one has it loaded in memory already)."""
@@ -151,6 +245,3 @@ def _prune(generations: Path, keep: Path) -> None:
     for old in names[:-KEEP_GENERATIONS]:
         if old != keep:
             shutil.rmtree(old, ignore_errors=True)
-    for partial in generations.glob(".*.partial"):
-        if partial.stat().st_mtime < keep.stat().st_mtime - 3600:
-            shutil.rmtree(partial, ignore_errors=True)

@@ -1,12 +1,15 @@
 """The ingest pipeline: read, clean, chunk, embed, index, swap.
 
 Only documents whose content hash changed are re-embedded; the rest reuse the vectors of
-the serving index. Files that cannot be read are reported and skipped; if such a file was
-indexed before, its previous version stays in the index.
+the serving index. Files are read in a child process with a time and memory limit (see
+ingest/reader_process.py); a file that cannot be read is reported by name and skipped, and if it
+was indexed before, its previous version stays in the index. Two files never share a document
+id: the second is reported, naming the first.
 """
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,17 +18,26 @@ import numpy as np
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ingest.analyzer import ANALYZER_VERSION, analyze_document
-from ingest.chunking import chunk_document
-from ingest.documents import discover, read_documents
+from ingest.documents import chunk_with_units, discover
 from ingest.embedding import get_embedder
-from ingest.index_store import IndexNotFound, load_index, write_generation
+from ingest.index_store import (IndexNotFound, ensure_writable, ingest_lock, load_index, remove_partial_generations,
+                                write_generation)
 from ingest.principles import TAGGER_VERSION, PrincipleTagger, tag_chunks
-from ingest.readers import ReadError
+from ingest.reader_process import PreparedDocument, ReaderConfig, ReaderProcess, peak_memory_bytes
+from ingest.readers import ReadError, ReadLimits, RecordProblem
 from ingest.records import Chunk, Document
-from ingest.quote_units import FORMS, TAGGED_FORMS, UNITS_VERSION, QuoteUnit, context_text, layout_of, units_of_chunk
+from ingest.quote_units import FORMS, TAGGED_FORMS, UNITS_VERSION, QuoteUnit, context_text, layout_of
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class NothingToIndex(ReadError):
+    """No readable document among the given paths; ``report`` says why for each file."""
+
+    def __init__(self, report: "IngestReport"):
+        super().__init__("nothing to index: no readable document among the given paths")
+        self.report = report
 
 
 @dataclass
@@ -48,6 +60,12 @@ class IngestReport:
     embed_seconds: float = 0.0
     embedded_units: int = 0
     generation: str | None = None
+    files: int = 0
+    # Seconds each file took to read, clean and split (in the reader process).
+    read_seconds: dict[str, float] = field(default_factory=dict)
+    # Peak resident memory of the ingest process and of the processes that read the files.
+    peak_memory_bytes: int = 0
+    reader_peak_memory_bytes: int = 0
 
 
 def passage_text(document: Document, chunk: Chunk) -> str:
@@ -96,29 +114,108 @@ def _is_under(path: str, roots: list[Path]) -> bool:
     return any(resolved == root or root in resolved.parents for root in roots)
 
 
-def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization: str | None = None,
-           show_progress: bool = True) -> IngestReport:
-    """Build or update the index at ``index_dir`` from ``paths``."""
-    started = time.perf_counter()
-    report = IngestReport()
-    files = discover(paths)
-    embedder = get_embedder(settings)
-    previous = _previous_index(index_dir, settings, embedder.dimension)
+def _same_file(a: str, b: str) -> bool:
+    return Path(a).resolve() == Path(b).resolve()
 
-    documents: dict[str, Document] = {}
-    failed_sources: set[str] = set()
-    with _progress() if show_progress else _NoProgress() as progress:
+
+def _read_files(files: list[Path], config: ReaderConfig, report: IngestReport, failed_sources: set[str],
+                show_progress: bool) -> list[PreparedDocument]:
+    """Every document of every file, in order; problems go into the report by file name."""
+    arrived: list[PreparedDocument] = []
+    with _progress() if show_progress else _NoProgress() as progress, ReaderProcess(config) as reader:
         task = progress.add_task("Reading documents", total=len(files))
         for path in files:
+            started = time.perf_counter()
+            items = 0
             try:
-                for document in read_documents(path, settings.max_file_bytes, organization):
-                    documents[document.document_id] = document
+                for item in reader.read(path):
+                    items += 1
+                    if isinstance(item, RecordProblem):
+                        report.problems.append(FileProblem(str(path), f"{item.where}: {item.reason}"))
+                        failed_sources.add(str(path.resolve()))
+                    else:
+                        arrived.append(item)
+                if not items:
+                    raise ReadError("the file holds no documents")
             except ReadError as error:
                 report.problems.append(FileProblem(str(path), str(error)))
                 failed_sources.add(str(path.resolve()))
+            report.read_seconds[str(path)] = time.perf_counter() - started
             progress.advance(task)
+        report.reader_peak_memory_bytes = reader.peak_memory_bytes
+    return arrived
 
+
+def _unique_ids(arrived: list[PreparedDocument], previous, roots: list[Path], report: IngestReport,
+                failed_sources: set[str]) -> dict[str, PreparedDocument]:
+    """One document per id. The file that held the id in the serving index keeps it, else the
+    first file read; every other file with that id is reported, naming the holder."""
+    groups: dict[str, list[PreparedDocument]] = {}
+    for item in arrived:
+        groups.setdefault(item.document.document_id, []).append(item)
+    chosen: dict[str, PreparedDocument] = {}
+    for document_id, group in groups.items():
+        owner = previous.documents.get(document_id) if previous is not None else None
+        winner = next((item for item in group if owner and _same_file(item.document.source_path, owner.source_path)), None)
+        owner_stays = (owner is not None and winner is None and Path(owner.source_path).exists()
+                       and (not _is_under(owner.source_path, roots) or str(Path(owner.source_path).resolve()) in failed_sources))
+        if winner is None and not owner_stays:
+            winner = group[0]
+        holder = winner.document.source_path if winner is not None else owner.source_path
+        for item in group:
+            if item is winner:
+                continue
+            if _same_file(item.document.source_path, holder):
+                reason = f"the id '{document_id}' appears more than once in this file; the first is kept"
+            else:
+                reason = (f"its document id '{document_id}' is already used by {holder}; give one of the two "
+                          f"its own \"id\" in manifest.json, or rename one")
+            report.problems.append(FileProblem(item.document.source_path, reason))
+            failed_sources.add(str(Path(item.document.source_path).resolve()))
+        if winner is not None:
+            chosen[document_id] = winner
+    return chosen
+
+
+def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization: str | None = None,
+           show_progress: bool = True, on_wait: Callable[[str], None] = log.warning) -> IngestReport:
+    """Build or update the index at ``index_dir`` from ``paths``. One ingest per index at a time:
+    a second one waits for the first (telling ``on_wait``), so neither loses the other's documents."""
+    started = time.perf_counter()
+    ensure_writable(index_dir)
+    embedder = get_embedder(settings)
+    with ingest_lock(index_dir, settings.ingest_lock_wait_seconds, on_wait):
+        remove_partial_generations(index_dir)
+        report = _ingest_locked(paths, index_dir, settings, organization, show_progress, embedder)
+    report.seconds = time.perf_counter() - started
+    report.peak_memory_bytes = peak_memory_bytes()
+    return report
+
+
+def _ingest_locked(paths: list[Path], index_dir: Path, settings: Settings, organization: str | None,
+                   show_progress: bool, embedder) -> IngestReport:
+    report = IngestReport()
+    previous = _previous_index(index_dir, settings, embedder.dimension)
+    discovery = discover(paths)
+    report.files = len(discovery.files)
+    report.problems.extend(FileProblem(str(path), reason) for path, reason in discovery.skipped)
+    config = ReaderConfig(
+        limits=ReadLimits(settings.max_file_bytes, settings.max_unpacked_bytes),
+        timeout_seconds=settings.file_timeout_seconds,
+        memory_bytes=settings.reader_memory_bytes,
+        organization=organization,
+        chunk_size=settings.chunk_size,
+        with_units=settings.embed_quotes,
+        known_hashes=previous.manifest.get("documents", {}) if previous is not None else {},
+    )
+    failed_sources: set[str] = set()
     roots = [p.resolve() for p in paths]
+    arrived = _read_files(discovery.files, config, report, failed_sources, show_progress)
+    chosen = _unique_ids(arrived, previous, roots, report, failed_sources)
+    documents: dict[str, Document] = {document_id: item.document for document_id, item in chosen.items()}
+    prepared = {document_id: item.chunks for document_id, item in chosen.items()}
+    del arrived, chosen
+
     if previous is not None:
         for old in previous.documents.values():
             if old.document_id in documents:
@@ -160,15 +257,17 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
                 report.unchanged.append(document.document_id)
             continue
         (report.updated if old is not None else report.added).append(document.document_id)
-        layout = layout_of(document)
-        for chunk in chunk_document(document.document_id, document.text, document.sections, settings.chunk_size):
+        pairs = prepared.get(document.document_id)
+        if pairs is None:  # unchanged, but the serving index holds no chunks of it
+            pairs = chunk_with_units(document, settings.chunk_size, settings.embed_quotes)
+        for chunk, chunk_units in pairs:
             to_embed.append(len(chunks))
             chunks.append(chunk)
             vectors.append(None)
-            units.append((units_of_chunk(document, chunk, layout) if settings.embed_quotes else [], None))
+            units.append((chunk_units, None))
 
     if not chunks:
-        raise ReadError("nothing to index: no readable document among the given paths")
+        raise NothingToIndex(report)
     report.documents = len(documents)
     report.chunks = len(chunks)
     unchanged_setup = previous is not None and all(
@@ -178,9 +277,10 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
     # Provenance (title, kind, date...) can change in the manifest while the text stays the same.
     metadata_changed = any(document_id in previous_docs and provenance(previous_docs[document_id]) != provenance(document)
                            for document_id, document in documents.items())
-    if unchanged_setup and not (report.added or report.updated or report.removed or metadata_changed):
+    moved = any(document.source_path != previous_docs[document_id].source_path
+                for document_id, document in documents.items() if document_id in previous_docs)
+    if unchanged_setup and not (report.added or report.updated or report.removed or moved or metadata_changed):
         report.generation = str(previous.path)
-        report.seconds = time.perf_counter() - started
         return report
 
     embed_started = time.perf_counter()
@@ -252,7 +352,6 @@ def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization:
     generation = write_generation(index_dir, manifest, list(documents.values()), chunks, embeddings, lexical,
                                   quote_vectors, quote_spans)
     report.generation = str(generation)
-    report.seconds = time.perf_counter() - started
     return report
 
 

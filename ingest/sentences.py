@@ -31,7 +31,10 @@ def _is_false_stop(text: str, dot: int) -> bool:
     """Whether the full stop at ``dot`` is inside a sentence rather than at its end."""
     if text[dot] != ".":
         return False
-    before = WORD_BEFORE.search(text, 0, dot)
+    # The word before the full stop, found from the last space before it: searching from the
+    # start of the text would make splitting grow with the square of its length.
+    word_start = max(text.rfind(" ", 0, dot), text.rfind("\n", 0, dot), text.rfind("\t", 0, dot)) + 1
+    before = WORD_BEFORE.search(text, word_start, dot)
     original = before.group(1).lstrip("(„\"") if before else ""
     word = original.lower()
     after = text[dot + 1:dot + 40].lstrip()
@@ -53,11 +56,15 @@ def _is_false_stop(text: str, dot: int) -> bool:
     return bool(after) and after[0].islower()
 
 
+# How far around a full stop a parenthesis is looked for.
+PARENTHESIS_REACH = 300
+
+
 def _inside_parenthesis(text: str, dot: int) -> bool:
     """Whether ``dot`` sits in a parenthesis opened earlier on its line and closed later on it."""
-    line_start = text.rfind("\n", 0, dot) + 1
-    line_end = text.find("\n", dot)
-    line_end = len(text) if line_end < 0 else line_end
+    line_start = max(text.rfind("\n", max(0, dot - PARENTHESIS_REACH), dot) + 1, dot - PARENTHESIS_REACH, 0)
+    line_end = text.find("\n", dot, dot + PARENTHESIS_REACH)
+    line_end = min(len(text), dot + PARENTHESIS_REACH) if line_end < 0 else line_end
     before = text[line_start:dot]
     return before.count("(") > before.count(")") and ")" in text[dot:line_end]
 

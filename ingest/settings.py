@@ -39,8 +39,16 @@ class Settings(BaseSettings):
     # Chunking: target size in characters; sections longer than this are split.
     chunk_size: int = 1400
     chunk_overlap: int = 0
-    # Files larger than this are refused by ingest (bytes).
+    # Limits per file, so that no file can hang an ingest or exhaust the server: its size on
+    # disk; what it may unpack to (the parts of a .docx, a .gz, the text of a PDF); the longest
+    # it (or one record of a .jsonl) may take to read, clean and split; and the memory (address
+    # space) of the process that reads it. A file past a limit is reported by name and skipped.
     max_file_bytes: int = 50_000_000
+    max_unpacked_bytes: int = 256_000_000
+    file_timeout_seconds: float = 60.0
+    reader_memory_bytes: int = 3 * 2**30
+    # How long an ingest waits for another ingest into the same index folder to finish.
+    ingest_lock_wait_seconds: float = 900.0
 
     # Hybrid retrieval: weight of the dense score in the fused score (lexical gets the rest),
     # and how many candidates each retriever contributes before fusion.
@@ -50,6 +58,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     cors_origins: list[str] = []
+    # Back-pressure: requests served at once, how many more may wait, and for how long; past
+    # that the service answers 503 with Retry-After at once. Health checks never wait.
+    max_concurrent_requests: int = 4
+    max_waiting_requests: int = 32
+    max_wait_seconds: float = 10.0
 
     conversation_db: Path = PROJECT_ROOT / "data" / "conversations.sqlite3"
     conversation_ttl_hours: float = 24.0

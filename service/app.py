@@ -1,14 +1,22 @@
 """The FastAPI application: thin HTTP handlers over the engine."""
 
+import base64
+import hashlib
 import logging
+import re
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated
 
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from pydantic import AfterValidator
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi_offline import FastAPIOffline
 
+import fastapi_offline
 from ingest.index_store import IndexNotFound
 from ingest.settings import Settings, get_settings
 from service import feedback_api, pages, principles_api
@@ -16,17 +24,19 @@ from service.conversations import ConversationStore
 from service.engine import Engine
 from service.feedback import REFUSED, FeedbackStore
 from service.generations import GenerationWatcher, Served
-from service.schemas import AskRequest, AskResponse, DocumentList, DocumentOut, SearchResponse, Suggestion
+from service.middleware import ConcurrencyLimit, ErrorsWithoutInput, NoSniff
+from service.organizations import (UNKNOWN_ORGANIZATION_RESPONSE, UnknownOrganization, known_organization,
+                                   organization_scope, unknown_organization_response)
+from service.schemas import (MAX_QUESTION_CHARS, AskRequest, AskResponse, DocumentList, DocumentOut, SearchResponse,
+                             Suggestion, words)
 
 log = logging.getLogger(__name__)
 
-
-class UnknownOrganization(Exception):
-    """A request named an organisation the index has no documents of."""
-
-    def __init__(self, organization: str, known: list[str]):
-        self.organization = organization
-        self.known = known
+BUSY_RESPONSE = {503: {"description": "Busy (see Retry-After) or the index is not loaded yet"}}
+INLINE = re.compile(r"<(script|style)>(.*?)</\1>", re.DOTALL)
+# Swagger UI and ReDoc as shipped in the fastapi-offline package: /docs works with no internet.
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+DOCS_ASSETS_URL = "/docs-assets"
 
 
 def engine_of(request: Request) -> Engine:
@@ -36,12 +46,29 @@ def engine_of(request: Request) -> Engine:
     return engine
 
 
-def checked_organization(engine: Engine, organization: str | None) -> str | None:
-    """The organisation of a request, which must be one the index knows: a misspelt name would
-    otherwise silently drop that organisation's documents from every answer."""
-    if organization and organization not in engine.organizations:
-        raise UnknownOrganization(organization, engine.organizations)
-    return organization or None
+async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422 without the ``input`` it echoes: the value may not even be encodable (a lone
+    surrogate) and need not be repeated back."""
+    return JSONResponse(status_code=422, content={"detail": [
+        {"type": item["type"], "loc": list(item["loc"]), "msg": item["msg"]} for item in error.errors()
+    ]})
+
+
+def documentation_page(page: HTMLResponse, sources: dict[str, str]) -> HTMLResponse:
+    """FastAPI's documentation page with a Content-Security-Policy: only its own inline code (by
+    hash) and the sources it names may run or load."""
+    hashes = {kind: [] for kind in ("script", "style")}
+    for kind, body in INLINE.findall(page.body.decode("utf-8")):
+        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode("ascii")
+        hashes[kind].append(f"'sha256-{digest}'")
+    policy = {"default-src": "'none'", "connect-src": "'self'", "base-uri": "'none'", "form-action": "'none'",
+              "frame-ancestors": "'self'", "object-src": "'none'", **sources}
+    for kind, values in hashes.items():
+        if values:
+            policy[f"{kind}-src"] = " ".join([policy.get(f"{kind}-src", ""), *values]).strip()
+    page.headers["Content-Security-Policy"] = "; ".join(f"{name} {value}" for name, value in policy.items())
+    page.headers["Referrer-Policy"] = "same-origin"
+    return page
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -70,14 +97,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.not_ready_reason = str(error)
         yield
 
-    # The interactive API docs (/docs, /redoc) are served with Swagger UI and ReDoc from the
-    # fastapi-offline package: no CDN, so they work on a server without internet access.
-    app = FastAPIOffline(
+    app = FastAPI(
         title="EQUASS assistant",
         description="Answers questions about EQUASS, the organisation's policies and the law with verbatim quotes.",
         lifespan=lifespan,
-        static_url="/docs-assets",
-        favicon_url="/static/icon.svg",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.engine = None
     app.state.coverage = None
@@ -85,50 +110,71 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.watcher = watcher
     app.state.not_ready_reason = "The index is still loading."
     app.state.settings = settings
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(UnknownOrganization, unknown_organization_response)
+    # Outermost last: errors and nosniff wrap everything, CORS headers reach the 503s too.
+    app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests,
+                       queue=settings.max_waiting_requests, max_wait=settings.max_wait_seconds)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
+    app.add_middleware(NoSniff)
+    app.add_middleware(ErrorsWithoutInput)
 
     @app.middleware("http")
     async def serve_newest_generation(request: Request, call_next):
         watcher.check()
         return await call_next(request)
 
-    @app.exception_handler(UnknownOrganization)
-    async def unknown_organization(request: Request, error: UnknownOrganization) -> JSONResponse:
-        return JSONResponse(status_code=422, content={
-            "detail": f"Unknown organization '{error.organization}'. Use one of the names in 'organizations' "
-                      "(GET /api/organizations), or none for all.",
-            "organizations": error.known,
-        })
-
     app.include_router(principles_api.router)
     app.include_router(feedback_api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    app.mount(DOCS_ASSETS_URL, StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
 
+    @app.get("/docs", include_in_schema=False)
+    def swagger_docs() -> HTMLResponse:
+        page = get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} – API",
+                                   swagger_js_url=f"{DOCS_ASSETS_URL}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{DOCS_ASSETS_URL}/swagger-ui.css",
+                                   swagger_favicon_url="/static/icon.svg")
+        return documentation_page(page, {"script-src": "'self'", "style-src": "'self'", "img-src": "'self' data:"})
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc_docs() -> HTMLResponse:
+        page = get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title} – API",
+                              redoc_js_url=f"{DOCS_ASSETS_URL}/redoc.standalone.js",
+                              redoc_favicon_url="/static/icon.svg", with_google_fonts=False)
+        return documentation_page(page, {"script-src": "'self'", "worker-src": "blob:",
+                                         "style-src": "'self' 'unsafe-inline'", "img-src": "'self' data:"})
+
+    # Health checks are plain coroutines: they never wait for a worker thread behind busy requests.
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict:
+    async def healthz() -> dict:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"])
-    def readyz(request: Request) -> dict:
+    @app.get("/readyz", tags=["health"], responses=BUSY_RESPONSE)
+    async def readyz(request: Request) -> dict:
         engine = engine_of(request)
         return {"status": "ready", "documents": len(engine.index.documents), "chunks": len(engine.index.chunks),
                 "model": engine.index.manifest.get("model"), "generation": engine.index.path.name}
 
-    @app.get("/api/search", response_model=SearchResponse, tags=["search"])
-    def search(request: Request, q: str = Query(..., min_length=1, max_length=2000), k: int = Query(10, ge=1, le=100),
-               organization: str | None = None) -> SearchResponse:
-        engine = engine_of(request)
-        return SearchResponse(hits=engine.search(q, k, checked_organization(engine, organization)))
+    @app.get("/api/search", response_model=SearchResponse, tags=["search"],
+             responses={**UNKNOWN_ORGANIZATION_RESPONSE, **BUSY_RESPONSE})
+    def search(request: Request,
+               q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS), AfterValidator(words)],
+               organization: Annotated[str | None, Depends(organization_scope)],
+               k: Annotated[int, Query(ge=1, le=100)] = 10) -> SearchResponse:
+        return SearchResponse(hits=engine_of(request).search(q, k, organization))
 
-    @app.post("/api/ask", response_model=AskResponse, tags=["ask"])
+    @app.post("/api/ask", response_model=AskResponse, tags=["ask"],
+              responses={400: {"description": "The body cannot be read as text"}, **UNKNOWN_ORGANIZATION_RESPONSE,
+                         **BUSY_RESPONSE})
     def ask(request: Request, body: AskRequest) -> AskResponse:
         answerer = request.app.state.answerer
         if answerer is None:
             raise HTTPException(503, detail=request.app.state.not_ready_reason)
-        organization = checked_organization(answerer.engine, body.organization)
+        organization = known_organization(request, body.organization)
         store: ConversationStore = request.app.state.conversations
         history = store.turns(body.conversation_id) if body.conversation_id else []
         result = answerer.answer(body.question, history, organization)
@@ -141,7 +187,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             feedback_api.keep_unanswered(request, turn.scope, body.question, REFUSED)
         return AskResponse(
             conversation_id=conversation_id,
-            position=store.latest_position(conversation_id),
+            position=store.latest_position(conversation_id) or 0,
             answer=result.answer,
             abstained=result.abstained,
             quotes=result.quotes,
@@ -149,11 +195,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                          for s in result.suggestions],
         )
 
-    @app.get("/api/documents", response_model=DocumentList, tags=["documents"])
-    def documents(request: Request, organization: str | None = None) -> DocumentList:
+    @app.get("/api/documents", response_model=DocumentList, tags=["documents"],
+             responses={**UNKNOWN_ORGANIZATION_RESPONSE, **BUSY_RESPONSE})
+    def documents(request: Request, organization: Annotated[str | None, Depends(organization_scope)]) -> DocumentList:
         return DocumentList(documents=engine_of(request).documents(organization))
 
-    @app.get("/api/documents/{document_id}", response_model=DocumentOut, tags=["documents"])
+    @app.get("/api/documents/{document_id}", response_model=DocumentOut, tags=["documents"],
+             responses={404: {"description": "No such document"}, **BUSY_RESPONSE})
     def document(request: Request, document_id: str) -> DocumentOut:
         found = engine_of(request).document(document_id)
         if found is None:

@@ -2,16 +2,25 @@
 
 What staff typed is kept here only to resolve follow-ups: it is never logged, expires after
 ``conversation_ttl_hours`` and the store keeps at most ``conversation_max`` conversations.
+
+Bounds that no caller can push: ids are issued here (an unknown or expired id starts a new
+conversation, a client cannot pick one), the stored follow-up query is cut to
+``MAX_QUERY_CHARS``, and when the store is full, conversations of a single question go first
+(oldest first), so a flood of one-off questions cannot push out the conversations people are in
+the middle of. A store that cannot be written (a full disk) costs the follow-up, not the answer.
 """
 
 import json
+import logging
 import sqlite3
 import threading
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -26,6 +35,9 @@ CREATE TABLE IF NOT EXISTS turns (
 );
 CREATE INDEX IF NOT EXISTS conversations_updated ON conversations(updated);
 """
+# A follow-up's query carries the previous query along; kept to this length (newest words first),
+# it cannot grow with every turn.
+MAX_QUERY_CHARS = 1000
 
 
 @dataclass
@@ -67,33 +79,42 @@ class ConversationStore:
 
     def turns(self, conversation_id: str) -> list[Turn]:
         """Earlier turns of a live conversation, oldest first; [] for unknown or expired ones."""
-        with self._connect() as db:
-            row = db.execute("SELECT updated FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
-            if row is None or row[0] < time.time() - self.ttl_seconds:
-                return []
-            rows = db.execute(
-                "SELECT data FROM turns WHERE conversation_id = ? ORDER BY position", (conversation_id,)
-            ).fetchall()
+        try:
+            with self._connect() as db:
+                if not self._live(db, conversation_id):
+                    return []
+                rows = db.execute(
+                    "SELECT data FROM turns WHERE conversation_id = ? ORDER BY position", (conversation_id,)
+                ).fetchall()
+        except sqlite3.Error as error:
+            log.warning("Conversation store unreadable (%s); the question is answered without its history", error)
+            return []
         return [Turn(**json.loads(data)) for (data,) in rows]
 
     def append(self, conversation_id: str | None, turn: Turn) -> str:
-        """Add a turn, creating the conversation if needed; return its id."""
-        conversation_id = conversation_id or uuid.uuid4().hex
+        """Add a turn to a live conversation, or start a new one; return the conversation's id."""
+        turn = replace(turn, query=turn.query[:MAX_QUERY_CHARS])
         now = time.time()
-        with self._connect() as db:
-            db.execute(
-                "INSERT INTO conversations(id, updated) VALUES (?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET updated = excluded.updated",
-                (conversation_id, now),
-            )
-            position = db.execute(
-                "SELECT COALESCE(MAX(position), -1) + 1 FROM turns WHERE conversation_id = ?", (conversation_id,)
-            ).fetchone()[0]
-            db.execute("INSERT INTO turns VALUES (?, ?, ?)",
-                       (conversation_id, position, json.dumps(asdict(turn), ensure_ascii=False)))
-            db.execute("DELETE FROM turns WHERE conversation_id = ? AND position <= ?",
-                       (conversation_id, position - self.max_turns))
-            self._prune(db, now)
+        try:
+            with self._connect() as db:
+                if not (conversation_id and self._live(db, conversation_id)):
+                    conversation_id = uuid.uuid4().hex
+                db.execute(
+                    "INSERT INTO conversations(id, updated) VALUES (?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET updated = excluded.updated",
+                    (conversation_id, now),
+                )
+                position = db.execute(
+                    "SELECT COALESCE(MAX(position), -1) + 1 FROM turns WHERE conversation_id = ?", (conversation_id,)
+                ).fetchone()[0]
+                db.execute("INSERT INTO turns VALUES (?, ?, ?)",
+                           (conversation_id, position, json.dumps(asdict(turn), ensure_ascii=False)))
+                db.execute("DELETE FROM turns WHERE conversation_id = ? AND position <= ?",
+                           (conversation_id, position - self.max_turns))
+                self._prune(db, now)
+        except sqlite3.Error as error:
+            log.warning("Conversation store unwritable (%s); a follow-up to this answer starts afresh", error)
+            return conversation_id or uuid.uuid4().hex
         return conversation_id
 
     def latest_position(self, conversation_id: str) -> int | None:
@@ -111,13 +132,19 @@ class ConversationStore:
                                (conversation_id, position)).fetchone()
         return Turn(**json.loads(found[0])) if found else None
 
+    def _live(self, db: sqlite3.Connection, conversation_id: str) -> bool:
+        row = db.execute("SELECT updated FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+        return row is not None and row[0] >= time.time() - self.ttl_seconds
+
     def _prune(self, db: sqlite3.Connection, now: float) -> None:
         db.execute("DELETE FROM conversations WHERE updated < ?", (now - self.ttl_seconds,))
-        db.execute(
-            "DELETE FROM conversations WHERE id NOT IN "
-            "(SELECT id FROM conversations ORDER BY updated DESC LIMIT ?)",
-            (self.max_conversations,),
-        )
+        excess = db.execute("SELECT COUNT(*) FROM conversations").fetchone()[0] - self.max_conversations
+        if excess > 0:
+            db.execute(
+                "DELETE FROM conversations WHERE id IN (SELECT id FROM conversations ORDER BY "
+                "(SELECT COUNT(*) FROM turns WHERE conversation_id = conversations.id) > 1, updated LIMIT ?)",
+                (excess,),
+            )
 
     def count(self) -> int:
         with self._connect() as db:

@@ -8,22 +8,28 @@ the evidence quotes. Text cells that a spreadsheet would run as a formula are es
 
 import csv
 import io
+from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from ingest.principles import BY_ID, PRINCIPLES
 from service.coverage import Coverage, principle_summary
+from service.organizations import UNKNOWN_ORGANIZATION_RESPONSE, organization_scope
+
+Organization = Annotated[str | None, Depends(organization_scope)]
+# Characters that make a spreadsheet read a cell as a formula (and tab and carriage return,
+# which some programs strip before looking).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 router = APIRouter(tags=["principles"])
 
 LEVEL_LT = {"strong": "stiprus", "partial": "dalinis", "none": "nėra"}
 KIND_LT = {"policy": "organizacijos dokumentas", "programme": "programos aprašas", "law": "įstatymas",
            "equass": "EQUASS aprašas"}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -55,8 +61,8 @@ def organizations(request: Request) -> dict:
     return {"organizations": coverage_of(request).engine.organizations}
 
 
-@router.get("/api/principles")
-def principles(request: Request, organization: str | None = None) -> dict:
+@router.get("/api/principles", responses=UNKNOWN_ORGANIZATION_RESPONSE)
+def principles(request: Request, organization: Organization) -> dict:
     coverage = coverage_of(request)
     result = []
     for principle in PRINCIPLES:
@@ -70,8 +76,9 @@ def principles(request: Request, organization: str | None = None) -> dict:
     return {"organization": organization, "principles": result}
 
 
-@router.get("/api/principles/{principle_id}")
-def principle(request: Request, principle_id: str, organization: str | None = None) -> dict:
+@router.get("/api/principles/{principle_id}",
+            responses={404: {"description": "No such principle"}, **UNKNOWN_ORGANIZATION_RESPONSE})
+def principle(request: Request, principle_id: str, organization: Organization) -> dict:
     if principle_id not in BY_ID:
         raise HTTPException(404, detail=f"No principle '{principle_id}'. Known: {', '.join(BY_ID)}")
     coverage = coverage_of(request)
@@ -90,8 +97,8 @@ def principle(request: Request, principle_id: str, organization: str | None = No
     }
 
 
-@router.get("/api/coverage")
-def coverage_matrix(request: Request, organization: str | None = None) -> dict:
+@router.get("/api/coverage", responses=UNKNOWN_ORGANIZATION_RESPONSE)
+def coverage_matrix(request: Request, organization: Organization) -> dict:
     return coverage_of(request).matrix(organization)
 
 
@@ -126,8 +133,10 @@ def evidence_rows(matrix: dict, base_url: str) -> list[list]:
     return rows
 
 
-@router.get("/api/coverage.csv")
-def coverage_csv(request: Request, organization: str | None = None) -> Response:
+@router.get("/api/coverage.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}, "description": "The coverage table as CSV"},
+                       **UNKNOWN_ORGANIZATION_RESPONSE})
+def coverage_csv(request: Request, organization: Organization) -> Response:
     """The coverage table and, below it, the gaps, as a CSV for Lithuanian Excel (``;``, decimal comma)."""
     matrix = coverage_of(request).matrix(organization)
     out = io.StringIO()
@@ -140,8 +149,10 @@ def coverage_csv(request: Request, organization: str | None = None) -> Response:
                     f"aprėptis-{organization or 'visos'}.csv")
 
 
-@router.get("/api/coverage.xlsx")
-def coverage_xlsx(request: Request, organization: str | None = None) -> Response:
+@router.get("/api/coverage.xlsx", response_class=Response,
+            responses={200: {"content": {XLSX_TYPE: {}}, "description": "The coverage workbook"},
+                       **UNKNOWN_ORGANIZATION_RESPONSE})
+def coverage_xlsx(request: Request, organization: Organization) -> Response:
     """The same as a workbook: the coverage table, the gaps and the evidence quote of every covered cell."""
     matrix = coverage_of(request).matrix(organization)
     workbook = Workbook()
@@ -167,6 +178,6 @@ def coverage_xlsx(request: Request, organization: str | None = None) -> Response
     return download(out.getvalue(), XLSX_TYPE, f"aprėptis-{organization or 'visos'}.xlsx")
 
 
-@router.get("/api/onboarding")
-def onboarding(request: Request, organization: str | None = None) -> dict:
+@router.get("/api/onboarding", responses=UNKNOWN_ORGANIZATION_RESPONSE)
+def onboarding(request: Request, organization: Organization) -> dict:
     return {"organization": organization, "steps": coverage_of(request).onboarding(organization)}

@@ -1,6 +1,36 @@
-"""The JSON shapes of the HTTP contract (see README, "HTTP API")."""
+"""The JSON shapes of the HTTP contract (see README, "HTTP API"), and the checks on what comes in."""
 
-from pydantic import BaseModel, Field
+import re
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field
+
+# Control characters other than tab and line breaks: never part of a question.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# The conversation ids this service issues; a client cannot choose its own.
+CONVERSATION_ID_PATTERN = r"^[0-9a-f]{32}$"
+MAX_QUESTION_CHARS = 2000
+MAX_ORGANIZATION_CHARS = 200
+
+
+def plain_text(value: str) -> str:
+    """NFC text without control characters, trimmed. (Lone surrogates never get here: pydantic
+    refuses them as not being text.)"""
+    return CONTROL.sub(" ", unicodedata.normalize("NFC", value)).strip()
+
+
+def words(value: str) -> str:
+    """Text that holds at least one letter or digit: a blank or punctuation-only question has
+    nothing to search for."""
+    value = plain_text(value)
+    if not any(character.isalnum() for character in value):
+        raise ValueError("the text is empty: write the question in words")
+    return value
+
+
+Question = Annotated[str, Field(min_length=1, max_length=MAX_QUESTION_CHARS), AfterValidator(words)]
+OrganizationName = Annotated[str, Field(max_length=MAX_ORGANIZATION_CHARS), AfterValidator(plain_text)]
 
 
 class Quote(BaseModel):
@@ -45,9 +75,12 @@ class DocumentList(BaseModel):
 
 
 class AskRequest(BaseModel):
-    question: str = Field(..., min_length=1, max_length=2000)
-    conversation_id: str | None = Field(None, max_length=64)
-    organization: str | None = Field(None, max_length=200)
+    question: Question
+    conversation_id: str | None = Field(
+        None, pattern=CONVERSATION_ID_PATTERN,
+        description="The id an earlier answer returned; an unknown or expired one starts a new conversation")
+    organization: OrganizationName | None = Field(
+        None, description="One of /api/organizations; an unknown name is refused with 422")
 
 
 class Suggestion(BaseModel):
@@ -67,6 +100,25 @@ class AskResponse(BaseModel):
 
 
 class FeedbackRequest(BaseModel):
-    conversation_id: str = Field(..., min_length=1, max_length=64)
+    conversation_id: str = Field(..., pattern=CONVERSATION_ID_PATTERN)
     position: int = Field(..., ge=0)
     helpful: bool
+
+
+class UnknownOrganizationError(BaseModel):
+    """The answer to a request naming an organisation the index does not know (HTTP 422)."""
+
+    detail: str = Field(description="Names the value sent and lists the known organisations")
+    organizations: list[str] = Field(description="The known organisations, as /api/organizations lists them")
+
+
+class InvalidField(BaseModel):
+    type: str
+    loc: list[str | int]
+    msg: str
+
+
+class InvalidRequest(BaseModel):
+    """The answer to a malformed request (HTTP 422): which fields are wrong and why."""
+
+    detail: list[InvalidField]

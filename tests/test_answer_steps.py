@@ -79,7 +79,7 @@ def candidates_of(builder, document_id: str, containing: str):
     text = index.documents[document_id].text
     position = text.index(containing)
     chunk = next(c for c in index.chunks_of(document_id) if c.char_start <= position < c.char_end)
-    return [(c, text[c.start:c.end]) for c in builder.for_chunk(Hit(chunk, 1.0, 0.9, 1.0))]
+    return [(c, text[c.start:c.end]) for c in builder.for_hits([Hit(chunk, 1.0, 0.9, 1.0)])]
 
 
 def test_a_list_is_a_candidate_with_its_lead_in(builder):
@@ -103,11 +103,8 @@ def test_headings_and_table_header_rows_are_never_candidates_alone(builder):
 def test_a_definition_is_found_by_its_term_with_or_without_diacritics(builder):
     from ingest.analyzer import token_keys
 
-    index = builder.index
     for question in ("socialinė globa", "socialine globa"):
-        rows = builder.defined_in(token_keys(question))
-        texts = [index.documents[index.chunks[int(index.sentence_spans[r][0])].document_id].text[
-                 int(index.sentence_spans[r][1]):int(index.sentence_spans[r][2])] for r in rows]
+        texts = [builder.text(row) for row in builder.defined_in(token_keys(question))]
         assert any(t.startswith("15. Socialinė globa – ") for t in texts)
 
 

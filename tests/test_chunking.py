@@ -1,9 +1,8 @@
 from ingest.chunking import chunk_document, find_sections, paragraphs
 from ingest.cleaning import clean_text
-from ingest.readers import law_text
+from ingest.readers import LawRecord, law_text
 from ingest.settings import PROJECT_ROOT
 
-import json
 
 KAUNAS = PROJECT_ROOT / "corpus" / "organizations" / "kaunas-kokybes-politika.txt"
 
@@ -43,7 +42,7 @@ def test_lead_in_stays_with_its_list():
 
 
 def test_law_articles_are_sections():
-    law = json.loads((PROJECT_ROOT / "corpus" / "laws" / "lt-law-x-493.json").read_text(encoding="utf-8"))
+    law = LawRecord.model_validate_json((PROJECT_ROOT / "corpus" / "laws" / "lt-law-x-493.json").read_bytes())
     text = clean_text(law_text(law))
     chunks = chunk_document("law", text, find_sections(text), 900)
     assert any(c.section.startswith("4 straipsnis. Socialinių paslaugų valdymo") for c in chunks)
