@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="answers: list the questions answered wrongly or refused")
     parser.add_argument("--json", type=Path, default=None, help="answers: also write the summary to this file")
     parser.add_argument("--sweep", action="store_true", help="retrieval: sweep the dense weight; principles: sweep the tagger")
+    parser.add_argument("--no-pairs", action="store_true",
+                        help="train: fit on the tuning questions only, without the training questions of other documents")
     parser.add_argument("--misses", action="store_true", help="principles: print every labelled passage the tagger gets wrong")
     parser.add_argument("--laws", type=Path, default=settings.corpus_dir.parent.parent / "shared" / "corpora" / "lt-laws.jsonl.gz",
                         help="bench: the large law corpus used for the 1k and 10k chunk indexes")
@@ -64,7 +66,13 @@ def main(argv: list[str] | None = None) -> int:
         from evaluation.train import neutral_model, train
 
         answerer = Answerer(engine, Coverage(engine), model=neutral_model())
-        model = train(answerer, load_gold(split="tune"))
+        extra = None
+        if not args.no_pairs:
+            from evaluation.training_pairs import pair_questions, training_index
+
+            other = Engine.load(settings.model_copy(update={"index_dir": training_index(settings, settings.corpus_dir)}))
+            extra = (Answerer(other, Coverage(other), model=neutral_model()), pair_questions())
+        model = train(answerer, load_gold(split="tune"), extra)
         model.save()
         print("Wrote service/answer_model.json")
         return 0

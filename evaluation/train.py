@@ -119,13 +119,15 @@ def cost(summary: dict) -> float:
     return refused + WRONG_COST * (wrong + answered_unanswerable) + 0.25 * missed_first
 
 
-def ranking_cv(examples: list[Example], folds: int = 5) -> float:
+def ranking_cv(examples: list[Example], extra: list[Example] = (), folds: int = 5) -> float:
     """Cross-validated share of answerable questions whose most probable candidate is a gold one:
-    how well the weighing generalises to questions it was not fitted on."""
+    how well the weighing generalises to tuning questions it was not fitted on (the ``extra``
+    examples are always among the fitted ones)."""
     x, y, groups = matrix(examples)
+    extra_x, extra_y = (matrix(list(extra))[:2]) if extra else (np.zeros((0, x.shape[1])), np.zeros(0, bool))
     hits, total = 0, 0
     for train, held in GroupKFold(n_splits=folds).split(x, y, groups):
-        z = fit(x[train], y[train], FEATURES).probabilities(x[held])
+        z = fit(np.vstack([x[train], extra_x]), np.concatenate([y[train], extra_y]), FEATURES).probabilities(x[held])
         for group in np.unique(groups[held]):
             mask = groups[held] == group
             if y[held][mask].any():
@@ -134,20 +136,33 @@ def ranking_cv(examples: list[Example], folds: int = 5) -> float:
     return hits / total if total else 0.0
 
 
-def train(answerer: Answerer, questions: list[GoldQuestion], console: Console | None = None) -> AnswerModel:
+def train(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[Answerer, list[GoldQuestion]] | None = None,
+          console: Console | None = None) -> AnswerModel:
+    """Fit the candidate model on the tuning questions (and, with ``extra``, on questions answered
+    by another answerer over other documents), then the refusal model and the thresholds on the
+    tuning questions alone."""
     console = console or Console()
-    answerer.model = neutral_model()
+    answerers = [answerer] + ([extra[0]] if extra else [])
+    for each in answerers:
+        each.model = neutral_model()
     model = None
+    extra_examples: list[Example] = []
     for round_number in (1, 2):
         # The second round collects with the first round's model, so follow-ups see real earlier answers.
         examples = collect(answerer, questions)
-        x, y, _ = matrix(examples)
+        if extra:
+            extra_examples = collect(extra[0], extra[1])
+        x, y, _ = matrix(examples + extra_examples)
+        fitted_on = f"{len(questions)} tuning questions" + (f" and {len(extra[1])} training questions" if extra else "")
         model = AnswerModel(fit(x, y, FEATURES), LinearModel.neutral(REFUSAL_FEATURES), 0.5, 0.8, 0.2,
-                            fitted_on=f"{len(questions)} tuning questions, {len(y)} candidates")
-        answerer.model = model
+                            fitted_on=f"{fitted_on}, {len(y)} candidates")
+        for each in answerers:
+            each.model = model
         rescore(examples, model)
-        console.print(f"round {round_number}: {len(questions)} questions, {len(y)} candidates, {int(y.sum())} gold; "
-                      f"ranking hit@1 cross-validated {ranking_cv(examples):.3f}")
+        rescore(extra_examples, model)
+        console.print(f"round {round_number}: {fitted_on}, {len(y)} candidates, {int(y.sum())} gold; tuning ranking "
+                      f"hit@1 cross-validated {ranking_cv(examples, extra_examples):.3f}"
+                      + (f" (without the training questions {ranking_cv(examples):.3f})" if extra else ""))
 
     best = None
     for own in OWN_THRESHOLDS:
@@ -162,6 +177,8 @@ def train(answerer: Answerer, questions: list[GoldQuestion], console: Console | 
     console.print(f"chosen: answer threshold {model.answer_threshold}, own-documents threshold {model.own_threshold}, "
                   f"second-quote ratio {model.second_quote_ratio}")
     print_summary(summary, "Tuning questions with the fitted model", console)
+    if extra:
+        print_summary(summarize(outcomes(extra[0], extra_examples)), "Training questions with the fitted model", console)
     for name, linear in (("candidate", model.candidates), ("refusal", model.refusal)):
         weights = sorted(zip(linear.features, linear.weights), key=lambda item: -abs(item[1]))
         console.print(f"{name} weights (standardised features): " + ", ".join(f"{n} {w:+.2f}" for n, w in weights))

@@ -14,13 +14,13 @@ lead-in of a list item), so that answering only compares stored vectors with the
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ingest.records import Chunk, Document
 from ingest.sentences import quotable, sentence_spans
 
 # Bump when units or their context text change: stored unit vectors are then rebuilt.
-UNITS_VERSION = "units-1"
+UNITS_VERSION = "units-2"
 FORMS = ("sentence", "item", "list", "paragraph", "table", "definition")
 # Units that read as a sentence or a paragraph: principle tags and their evidence come from these.
 TAGGED_FORMS = ("sentence", "item", "paragraph", "definition")
@@ -54,17 +54,21 @@ def definition_term(text: str) -> str | None:
     if match is None:
         return None
     term = re.sub(r"\s*\([^)]*\)", "", match.group("term") or match.group("named")).strip()
+    if "(" in term:
+        return None  # "… įstaigoje (toliau – institucinė socialinė globa)" names a short form, not a definition
     # A definition names a short term, not a clause.
     return term if len(term.split()) <= (8 if match.group("term") else 5) else None
 
 
 @dataclass
 class Layout:
-    """Where a document's paragraphs and headings are."""
+    """Where a document's paragraphs and headings are, and the units of each paragraph once cut
+    (a paragraph longer than a chunk is met by every chunk it spans)."""
 
     paragraphs: list[tuple[int, int]]
     starts: list[int]
     headings: frozenset[int]
+    units: dict[int, list["QuoteUnit"]] = field(default_factory=dict)
 
     def paragraph_at(self, position: int) -> int:
         return max(bisect.bisect_right(self.starts, position) - 1, 0)
@@ -93,7 +97,9 @@ def units_of_chunk(document: Document, chunk: Chunk, layout: Layout) -> list[Quo
             break
         if end <= chunk.char_start:
             continue
-        for unit in _paragraph_units(text, layout, number):
+        if number not in layout.units:
+            layout.units[number] = _paragraph_units(text, layout, number)
+        for unit in layout.units[number]:
             if chunk.char_start <= unit.start < chunk.char_end:
                 found.setdefault((unit.start, unit.end), unit)
     for unit in _tables(text, chunk):

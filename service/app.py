@@ -64,7 +64,8 @@ def documentation_page(page: HTMLResponse, sources: dict[str, str]) -> HTMLRespo
     policy = {"default-src": "'none'", "connect-src": "'self'", "base-uri": "'none'", "form-action": "'none'",
               "frame-ancestors": "'self'", "object-src": "'none'", **sources}
     for kind, values in hashes.items():
-        if values:
+        # A hash would make the browser ignore 'unsafe-inline' (ReDoc injects its styles at run time).
+        if values and "'unsafe-inline'" not in policy.get(f"{kind}-src", ""):
             policy[f"{kind}-src"] = " ".join([policy.get(f"{kind}-src", ""), *values]).strip()
     page.headers["Content-Security-Policy"] = "; ".join(f"{name} {value}" for name, value in policy.items())
     page.headers["Referrer-Policy"] = "same-origin"

@@ -118,9 +118,15 @@ class ConversationStore:
         return conversation_id
 
     def latest_position(self, conversation_id: str) -> int | None:
-        """Position of the newest turn of a conversation (positions keep counting past the turn cap)."""
-        with self._connect() as db:
-            return db.execute("SELECT MAX(position) FROM turns WHERE conversation_id = ?", (conversation_id,)).fetchone()[0]
+        """Position of the newest turn of a conversation (positions keep counting past the turn cap);
+        None when the store cannot be read (the answer is given all the same)."""
+        try:
+            with self._connect() as db:
+                return db.execute("SELECT MAX(position) FROM turns WHERE conversation_id = ?",
+                                  (conversation_id,)).fetchone()[0]
+        except sqlite3.Error as error:
+            log.warning("Conversation store unreadable (%s)", error)
+            return None
 
     def turn_at(self, conversation_id: str, position: int) -> Turn | None:
         """One turn of a live conversation; None when it is unknown or has expired."""

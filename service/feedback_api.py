@@ -11,7 +11,8 @@ from ingest.embedding import get_embedder
 from ingest.principles import BY_ID, PRINCIPLES, PrincipleTagger, closest_principle
 from service.coverage import principle_summary
 from service.feedback import REFUSED, UNHELPFUL, FeedbackStore
-from service.principles_api import download, spreadsheet_cell
+from service.organizations import UNKNOWN_ORGANIZATION_RESPONSE
+from service.principles_api import Organization, download, spreadsheet_cell
 from service.schemas import FeedbackRequest
 
 router = APIRouter(tags=["feedback"])
@@ -51,8 +52,8 @@ def feedback(request: Request, body: FeedbackRequest) -> dict:
     return {"stored": True, "helpful": body.helpful}
 
 
-@router.get("/api/feedback")
-def votes(request: Request, organization: str | None = None) -> dict:
+@router.get("/api/feedback", responses=UNKNOWN_ORGANIZATION_RESPONSE)
+def votes(request: Request, organization: Organization) -> dict:
     found = store_of(request).votes(organization)
     return {
         "organization": organization,
@@ -80,13 +81,15 @@ def grouped(request: Request, organization: str | None) -> list[dict]:
             for key in order if key in by_principle]
 
 
-@router.get("/api/unanswered")
-def unanswered(request: Request, organization: str | None = None) -> dict:
+@router.get("/api/unanswered", responses=UNKNOWN_ORGANIZATION_RESPONSE)
+def unanswered(request: Request, organization: Organization) -> dict:
     return {"organization": organization, "groups": grouped(request, organization)}
 
 
-@router.get("/api/unanswered.csv")
-def unanswered_csv(request: Request, organization: str | None = None) -> Response:
+@router.get("/api/unanswered.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}}, "description": "The unanswered questions as CSV"},
+                       **UNKNOWN_ORGANIZATION_RESPONSE})
+def unanswered_csv(request: Request, organization: Organization) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["Principas", "Klausimas", "Organizacija", "Priežastis", "Kartų", "Paskutinį kartą"])

@@ -146,7 +146,7 @@ def test_a_vote_is_kept_with_the_answers_quotes_and_no_author(client):
     groups = client.get("/api/unanswered", params={"organization": KAUNAS}).json()["groups"]
     questions = {q["question"]: q for g in groups for q in g["questions"]}
     assert "unhelpful" in questions["Kaip dažnai vertinama Centro veiklos kokybė?"]["reasons"]
-    gone = client.post("/api/feedback", json={"conversation_id": "nera", "position": 0, "helpful": True})
+    gone = client.post("/api/feedback", json={"conversation_id": "0" * 32, "position": 0, "helpful": True})
     assert gone.status_code == 404 and "expire" in gone.json()["detail"]
 
 
