@@ -206,23 +206,23 @@ class Answerer:
         evidence = self.evidence(question, history, organization, resolved)
         return self.decide(evidence)
 
-    def answer_probability(self, pool: list[Candidate], scoped: bool) -> float | None:
-        """The refusal model's probability that quoting the best of ``pool`` answers the question."""
-        if not pool:
+    def answer_probability(self, chosen: list[Candidate], scoped: bool) -> float | None:
+        """The refusal model's probability that the chosen quotes answer the question."""
+        if not chosen:
             return None
-        row = refusal_row([c.probability for c in pool[:2]], [c.features for c in pool[:1]], scoped)
+        row = refusal_row([c.probability for c in chosen], chosen[0].features, scoped)
         return float(self.model.refusal.probabilities(row[None, :])[0])
 
     def decide(self, evidence: Evidence) -> Answer:
         model = self.model
         resolved = evidence.resolved
         pool = answer_pool(evidence.candidates, evidence.own_documents, model.own_threshold)
-        probability = self.answer_probability(pool, bool(evidence.own_documents))
+        chosen = choose(pool, model.second_quote_ratio)
+        probability = self.answer_probability(chosen, bool(evidence.own_documents))
         signals = {"best": round(evidence.best_probability or 0.0, 3), "answer": round(probability or 0.0, 3),
                    "unknown_names": evidence.unknown_names}
         if should_refuse(probability, model.answer_threshold, evidence.unknown_names):
             return self.abstain(resolved, evidence.hits, signals)
-        chosen = choose(pool, model.second_quote_ratio)
         documents = self.engine.index.documents
         quotes = [self.engine.quote(anchor.chunk, start, end, anchor.probability)
                   for anchor, start, end in spans(chosen, lambda d: documents[d].text)][:MAX_QUOTES]
