@@ -39,7 +39,8 @@ def keep_unanswered(request: Request, organization: str | None, question: str, r
     store_of(request).add_unanswered(organization, question, reason, principle)
 
 
-@router.post("/api/feedback")
+@router.post("/api/feedback", responses={400: {"description": "The body cannot be read as text"},
+                                         404: {"description": "The answer is no longer kept (conversations expire)"}})
 def feedback(request: Request, body: FeedbackRequest) -> dict:
     """A helpful / not-helpful vote on one answer; stored with the answer's quotes, never with who voted."""
     turn = request.app.state.conversations.turn_at(body.conversation_id, body.position)
