@@ -27,8 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--laws", type=Path, default=settings.corpus_dir.parent.parent / "shared" / "corpora" / "lt-laws.jsonl.gz",
                         help="bench: the large law corpus used for the 1k and 10k chunk indexes")
     parser.add_argument("--queries", type=int, default=200, help="bench: queries per latency measurement")
-    parser.add_argument("--only", choices=["all", "speed", "load", "hostile"], default="all",
-                        help="bench: one part only (speed: ingest, search and ask latency; load: concurrent clients "
+    parser.add_argument("--only", choices=["all", "speed", "ask", "load", "hostile"], default="all",
+                        help="bench: one part only (speed: ingest, search and ask latency; ask: answer latency idle and with "
+                             "the other core busy; load: concurrent clients "
                              "against the service; hostile: the hostile-file suite in one ingest)")
     parser.add_argument("--clients", type=int, default=100, help="bench load: concurrent clients")
     parser.add_argument("--seconds", type=float, default=60.0, help="bench load: how long the load runs")
