@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="answers: list the questions answered wrongly or refused")
     parser.add_argument("--json", type=Path, default=None, help="answers: also write the summary to this file")
     parser.add_argument("--sweep", action="store_true", help="retrieval: sweep the dense weight; principles: sweep the tagger")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="answers: answer at this refusal-model probability instead of the fitted threshold "
+                             "(to see the trade-off between answering more and wrong answers)")
     parser.add_argument("--no-pairs", action="store_true",
                         help="train: fit on the tuning questions only, without the training questions of other documents")
     parser.add_argument("--misses", action="store_true", help="principles: print every labelled passage the tagger gets wrong")
@@ -81,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     from evaluation.answers import report
 
     answerer = Answerer(engine, Coverage(engine))
+    if args.threshold is not None:
+        answerer.model.answer_threshold = args.threshold
     for split in splits:
         json_path = args.json.with_name(f"{args.json.stem}-{split}{args.json.suffix}") if args.json and len(splits) > 1 else args.json
         report(answerer, load_gold(split=split), f"Answers, {split} questions", show_errors=args.errors, json_path=json_path)
