@@ -96,4 +96,6 @@ def summary(document: Document) -> DocumentSummary:
         kind=document.kind,
         shared=document.shared,
         chars=len(document.text),
+        visibility="public" if document.public else "internal",
+        indexed_at=document.indexed_at,
     )
