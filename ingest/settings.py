@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     # Uploaded files, one folder per organisation (and one for shared documents), ingested from here.
     upload_dir: Path = PROJECT_ROOT / "data" / "uploads"
     upload_max_files: int = 20
+    # One upload request at most (its Content-Length is checked before the body is read); each
+    # file at most ``max_file_bytes``.
+    upload_max_request_bytes: int = 200_000_000
 
     @property
     def database(self) -> str:

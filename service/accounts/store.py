@@ -98,6 +98,8 @@ class AccountStore:
     def __init__(self, engine: Engine, session_hours: float):
         self.engine = engine
         self.session_seconds = session_hours * 3600
+        # Counts the embed keys added or revoked by this process (CORS re-reads their origins).
+        self.keys_version = 0
 
     # -- organisations ------------------------------------------------------------------------
 
@@ -248,6 +250,7 @@ class AccountStore:
             key_id = db.execute(insert(embed_keys).values(
                 key_hash=token_hash(key), prefix=key[:10], organization_id=organization_id,
                 origins=json.dumps(origins), created_at=now)).inserted_primary_key[0]
+        self.keys_version += 1
         return key, EmbedKey(key_id, key[:10], organization, tuple(origins), now)
 
     def _key_query(self):
@@ -275,6 +278,7 @@ class AccountStore:
             if db.execute(update(embed_keys).where(embed_keys.c.id == key_id, embed_keys.c.revoked_at.is_(None))
                           .values(revoked_at=time.time())).rowcount == 0:
                 raise AccountError(f"No live embed key {key_id}.")
+        self.keys_version += 1
         return next(k for k in self.embed_keys() if k.id == key_id)
 
     def embed_origins(self) -> set[str]:
@@ -320,6 +324,11 @@ class AccountStore:
             values["files"] = json.dumps(values["files"], ensure_ascii=False)
         with self.engine.begin() as db:
             db.execute(update(ingest_jobs).where(ingest_jobs.c.id == job_id).values(updated_at=time.time(), **values))
+
+    def fail_unfinished_jobs(self, message: str) -> None:
+        with self.engine.begin() as db:
+            db.execute(update(ingest_jobs).where(ingest_jobs.c.state.in_(("queued", "running", "loading")))
+                       .values(state="failed", stage="failed", message=message, updated_at=time.time()))
 
     def job(self, job_id: str) -> Job | None:
         with self.engine.connect() as db:
