@@ -249,7 +249,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         internal ones only for staff of their organisation."""
         found = served_within(request, caller.scope).engine.document(document_id)
         if found is None:
-            raise HTTPException(404, detail=f"No document '{document_id}'. See /api/documents for the list.")
+            # The same answer for a document that does not exist and one the caller may not see.
+            raise HTTPException(404, detail="No such document. See /api/documents for the list.")
         return found
 
     return app

@@ -152,7 +152,7 @@ def withdraw(request: Request, document_id: str, caller: CoordinatorCaller, orga
     target = target_organization(request, caller, organization, shared)
     folder = UploadFolder(request.app.state.settings.upload_dir, target)
     if folder.file_of(document_id) is None:
-        raise HTTPException(404, detail=f"No uploaded document '{document_id}' of yours; only documents uploaded "
-                                        "here can be withdrawn here.")
+        raise HTTPException(404, detail="No such uploaded document of yours; only documents uploaded here can be "
+                                        "withdrawn here.")
     job = manager_of(request).submit_withdrawal(caller.account, target, document_id)
     return JSONResponse(job_out(job), status_code=202)
