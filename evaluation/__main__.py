@@ -21,14 +21,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="answers: list the questions answered wrongly or refused")
     parser.add_argument("--json", type=Path, default=None, help="answers: also write the summary to this file")
     parser.add_argument("--sweep", action="store_true", help="retrieval: sweep the dense weight; principles: sweep the tagger")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="answers: answer at this refusal-model probability instead of the fitted threshold "
+                             "(to see the trade-off between answering more and wrong answers)")
     parser.add_argument("--no-pairs", action="store_true",
                         help="train: fit on the tuning questions only, without the training questions of other documents")
     parser.add_argument("--misses", action="store_true", help="principles: print every labelled passage the tagger gets wrong")
     parser.add_argument("--laws", type=Path, default=settings.corpus_dir.parent.parent / "shared" / "corpora" / "lt-laws.jsonl.gz",
                         help="bench: the large law corpus used for the 1k and 10k chunk indexes")
     parser.add_argument("--queries", type=int, default=200, help="bench: queries per latency measurement")
-    parser.add_argument("--only", choices=["all", "speed", "load", "hostile"], default="all",
-                        help="bench: one part only (speed: ingest, search and ask latency; load: concurrent clients "
+    parser.add_argument("--only", choices=["all", "speed", "ask", "load", "hostile"], default="all",
+                        help="bench: one part only (speed: ingest, search and ask latency; ask: answer latency idle and with "
+                             "the other core busy; load: concurrent clients "
                              "against the service; hostile: the hostile-file suite in one ingest)")
     parser.add_argument("--clients", type=int, default=100, help="bench load: concurrent clients")
     parser.add_argument("--seconds", type=float, default=60.0, help="bench load: how long the load runs")
@@ -80,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     from evaluation.answers import report
 
     answerer = Answerer(engine, Coverage(engine))
+    if args.threshold is not None:
+        answerer.model.answer_threshold = args.threshold
     for split in splits:
         json_path = args.json.with_name(f"{args.json.stem}-{split}{args.json.suffix}") if args.json and len(splits) > 1 else args.json
         report(answerer, load_gold(split=split), f"Answers, {split} questions", show_errors=args.errors, json_path=json_path)

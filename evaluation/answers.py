@@ -2,8 +2,9 @@
 
 For an answerable question: hit@1 (the first quote holds a gold span), hit@3 (one of the first
 three does), refused, and wrong (answered, but no quote holds a gold span: the failure that looks
-authoritative). For an unanswerable question: refused or not. Every quote is checked to be the
-exact text of its document at its offsets.
+authoritative), and how often a refusal's nearest passages hold the answer. For an unanswerable
+question: refused or not. Every quote and passage is checked to be the exact text of its document
+at its offsets.
 """
 
 import json
@@ -23,6 +24,12 @@ class Outcome:
     abstained: bool
     quoted: list[tuple[str, str]]  # (document_id, text) of each quote, in order
     exact: bool
+    nearest: list[tuple[str, str]] = ()  # with a refusal: the passages it points at
+
+    @property
+    def nearest_hit(self) -> bool:
+        """Refused, but one of the nearest passages it points at holds the answer."""
+        return self.abstained and any(self.question.held_by(d, t) for d, t in self.nearest)
 
     @property
     def hit1(self) -> bool:
@@ -49,8 +56,10 @@ def run_question(answerer, question: GoldQuestion):
 
 def outcome(answerer, question: GoldQuestion, answer) -> Outcome:
     documents = answerer.engine.index.documents
-    exact = all(q.text == documents[q.document_id].text[q.char_start:q.char_end] for q in answer.quotes)
-    return Outcome(question, answer.abstained, [(q.document_id, q.text) for q in answer.quotes], exact)
+    nearest = getattr(answer, "nearest", [])
+    exact = all(q.text == documents[q.document_id].text[q.char_start:q.char_end] for q in [*answer.quotes, *nearest])
+    return Outcome(question, answer.abstained, [(q.document_id, q.text) for q in answer.quotes], exact,
+                   [(q.document_id, q.text) for q in nearest])
 
 
 def summarize(outcomes: list[Outcome]) -> dict:
@@ -66,6 +75,7 @@ def summarize(outcomes: list[Outcome]) -> dict:
             "hit@3": sum(o.hit3 for o in answerable) / n if n else None,
             "refused": sum(o.abstained for o in answerable) / n if n else None,
             "wrong": sum(o.wrong for o in answerable) / n if n else None,
+            "refused_nearest_hit": sum(o.nearest_hit for o in answerable) / n if n else None,
             "unanswerable": len(unanswerable),
             "unanswerable_refused": (sum(o.abstained for o in unanswerable) / len(unanswerable)) if unanswerable else None,
         }
@@ -93,15 +103,16 @@ def _cell(value) -> str:
 
 def print_summary(summary: dict, title: str, console: Console) -> None:
     table = Table(title=title)
-    for column in ("kind", "n", "hit@1", "hit@3", "refused", "wrong", "unanswerable refused"):
+    for column in ("kind", "n", "hit@1", "hit@3", "refused", "wrong", "refused, nearest holds it", "unanswerable refused"):
         table.add_column(column, justify="right")
     for kind, r in [*summary["by_kind"].items(), ("ALL", summary["overall"])]:
         table.add_row(kind, str(r["questions"]), _cell(r["hit@1"]), _cell(r["hit@3"]), _cell(r["refused"]),
-                      _cell(r["wrong"]), _cell(r["unanswerable_refused"]))
+                      _cell(r["wrong"]), _cell(r["refused_nearest_hit"]), _cell(r["unanswerable_refused"]))
     console.print(table)
     o = summary["overall"]
     console.print(f"answerable {o['answerable']}: hit@1 {_cell(o['hit@1'])}, hit@3 {_cell(o['hit@3'])}, "
-                  f"refused {_cell(o['refused'])}, wrong {_cell(o['wrong'])}; unanswerable {o['unanswerable']}: "
+                  f"refused {_cell(o['refused'])} (the nearest passages hold the answer for {_cell(o['refused_nearest_hit'])}), "
+                  f"wrong {_cell(o['wrong'])}; unanswerable {o['unanswerable']}: "
                   f"refused {_cell(o['unanswerable_refused'])}; exact quotes in {summary['exact_answers']}/{summary['answers']} "
                   f"answers ({summary['quotes']} quotes)")
 

@@ -7,6 +7,8 @@ into ``data/bench/`` and indexed there once; reruns reuse those indexes.
 
 import gzip
 import json
+import multiprocessing
+import multiprocessing.synchronize
 import shutil
 import tempfile
 import time
@@ -106,8 +108,8 @@ def bench_search(settings: Settings, index_dir: Path, queries: list[str]) -> dic
     return {"chunks": len(index.chunks), "total": percentiles(total), "retrieval": percentiles(retrieval)}
 
 
-def bench_ask(settings: Settings, queries: list[str]) -> dict:
-    answerer = Answerer(Engine.load(settings))
+def bench_ask(settings: Settings, queries: list[str], answerer: Answerer | None = None) -> dict:
+    answerer = answerer or Answerer(Engine.load(settings))
     answerer.answer(queries[0])
     samples = []
     for query in queries:
@@ -115,6 +117,33 @@ def bench_ask(settings: Settings, queries: list[str]) -> dict:
         answerer.answer(query)
         samples.append(time.perf_counter() - started)
     return {"chunks": len(answerer.engine.index.chunks), "latency": percentiles(samples)}
+
+
+def burn(stop: multiprocessing.synchronize.Event) -> None:
+    """Keep one core busy, as another process on a shared 2-core server would."""
+    while not stop.is_set():
+        sum(i * i for i in range(10_000))
+
+
+def bench_ask_busy(settings: Settings, query_count: int, console: Console) -> None:
+    """Answer latency on the default index (query encoding, retrieval, weighing, quotes), idle and
+    with a second process keeping the other core busy."""
+    gold = [q.question for q in load_gold() if not q.history]
+    queries = [gold[i % len(gold)] for i in range(query_count)]
+    answerer = Answerer(Engine.load(settings))
+    idle = bench_ask(settings, queries, answerer)
+    stop = multiprocessing.Event()
+    burner = multiprocessing.Process(target=burn, args=(stop,), daemon=True)
+    burner.start()
+    try:
+        busy = bench_ask(settings, queries, answerer)
+    finally:
+        stop.set()
+        burner.join(10)
+    console.print(f"Answers on the default index ({idle['chunks']} chunks), {query_count} gold questions, "
+                  f"query threads {settings.query_threads}:")
+    console.print(f"  idle machine:                       p50 {idle['latency'][0]:.1f} ms, p95 {idle['latency'][1]:.1f} ms")
+    console.print(f"  a second process busy on one core:  p50 {busy['latency'][0]:.1f} ms, p95 {busy['latency'][1]:.1f} ms")
 
 
 def ensure_index(settings: Settings, source: Path, index_dir: Path, console: Console) -> None:
@@ -182,6 +211,8 @@ def run_bench(settings: Settings, laws: Path, query_count: int, only: str = "all
         bench_hostile(settings, console)
     if only in ("all", "load"):
         bench_load_run(settings, clients, seconds, console)
+    if only in ("all", "ask"):
+        bench_ask_busy(settings, query_count, console)
     if only in ("all", "speed"):
         bench_speed(settings, laws, query_count, console)
 

@@ -1,11 +1,13 @@
 """Fit the answer model on the tuning questions: ``python -m evaluation train``.
 
-Every tuning question is run through retrieval and candidate building; each candidate's features
-are labelled by whether quoting it would quote a gold span. A logistic regression learns how to
-weigh the evidence; then the answer threshold (refuse below it), the threshold from which the
+Every tuning question (and every training question of other documents, see
+evaluation/training_pairs.py) is run through retrieval and candidate building; each candidate's
+features are labelled by whether quoting it would quote a gold span. A logistic regression learns
+how to weigh the evidence. A second one learns, from the quotes that would be given, whether one
+of them answers. Then the answer threshold (refuse below it), the threshold from which the
 organisation's own documents answer a question scoped to it, and how close further quotes must
-come to the best are chosen on the same questions, by a cost that counts a wrong answer (a
-confident quote that does not answer) as worse than a refusal. Test questions are never read.
+come to the best are chosen on the tuning questions: the most answers within the limits on wrong
+answers (``choice_key``). Test questions are never read.
 """
 
 import itertools
@@ -22,15 +24,17 @@ from service.answering import Answerer, Evidence
 from service.features import FEATURES
 from service.quote_selection import with_lead_in
 from service.refusal import REFUSAL_FEATURES, refusal_row
-from service.quote_selection import answer_pool
+from service.quote_selection import answer_pool, choose
 from service.rescoring import AnswerModel, LinearModel
 
-# A wrong answer costs this many refusals: staff trust an exact quote, so a wrong one misleads.
-WRONG_COST = 3.0
+# Limits the settings are chosen under (on the tuning questions): staff trust an exact quote, so
+# a wrong one misleads more than a refusal, which lists the documents to look at.
+WRONG_LIMIT = 0.05
+UNANSWERABLE_REFUSED = 0.85
 REGULARISATION = 1.0
 THRESHOLDS = np.round(np.arange(0.05, 0.80, 0.025), 3)
 OWN_THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
-RATIOS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
+RATIOS = (0.0, 0.2, 0.35, 0.5, 0.7, 0.9, 1.01)
 
 
 @dataclass
@@ -78,17 +82,16 @@ def fit(x: np.ndarray, y: np.ndarray, features: tuple[str, ...]) -> LinearModel:
     return LinearModel(features, mean, scale, model.coef_[0], float(model.intercept_[0]))
 
 
-def refusal_examples(examples: list[Example], own_threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per question, the refusal features of its answer pool and whether the pool's best candidate is gold."""
+def refusal_examples(examples: list[Example], own_threshold: float, ratio: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per question, the refusal features of the quotes that would be given and whether one of them is gold."""
     rows, labels = [], []
     for example in examples:
         evidence = example.evidence
-        pool = answer_pool(evidence.candidates, evidence.own_documents, own_threshold)
-        if not pool:
+        chosen = choose(answer_pool(evidence.candidates, evidence.own_documents, own_threshold), ratio)
+        if not chosen:
             continue
-        rows.append(refusal_row([c.probability for c in pool[:2]], [c.features for c in pool[:1]],
-                                bool(evidence.own_documents)))
-        labels.append(bool(example.labels[evidence.candidates.index(pool[0])]))
+        rows.append(refusal_row([c.probability for c in chosen], chosen[0].features, bool(evidence.own_documents)))
+        labels.append(any(example.labels[evidence.candidates.index(c)] for c in chosen))
     return np.vstack(rows), np.array(labels)
 
 
@@ -109,14 +112,15 @@ def outcomes(answerer: Answerer, examples: list[Example]) -> list[Outcome]:
     return [outcome(answerer, e.question, answerer.decide(e.evidence)) for e in examples]
 
 
-def cost(summary: dict) -> float:
-    """Refusals of answerable questions cost 1, wrong answers WRONG_COST, answered unanswerable ones WRONG_COST."""
+def choice_key(summary: dict) -> tuple:
+    """Settings are compared by how far they miss the limits on wrong answers, then by hit@3 and
+    hit@1: answer as much as possible while at most WRONG_LIMIT of answerable questions get a
+    confident quote that does not answer them and at least UNANSWERABLE_REFUSED of unanswerable
+    questions are refused."""
     o = summary["overall"]
-    refused = o["refused"] * o["answerable"]
-    wrong = o["wrong"] * o["answerable"]
-    answered_unanswerable = (1 - o["unanswerable_refused"]) * o["unanswerable"] if o["unanswerable"] else 0
-    missed_first = (o["hit@3"] - o["hit@1"]) * o["answerable"]
-    return refused + WRONG_COST * (wrong + answered_unanswerable) + 0.25 * missed_first
+    unanswerable_refused = o["unanswerable_refused"] if o["unanswerable"] else 1.0
+    missing = max(0.0, o["wrong"] - WRONG_LIMIT) + max(0.0, UNANSWERABLE_REFUSED - unanswerable_refused)
+    return round(missing, 6), -o["hit@3"], -o["hit@1"]
 
 
 def ranking_cv(examples: list[Example], extra: list[Example] = (), folds: int = 5) -> float:
@@ -165,12 +169,12 @@ def train(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[Answer
                       + (f" (without the training questions {ranking_cv(examples):.3f})" if extra else ""))
 
     best = None
-    for own in OWN_THRESHOLDS:
-        model.refusal = fit(*refusal_examples(examples, own), REFUSAL_FEATURES)
-        for threshold, ratio in itertools.product(THRESHOLDS, RATIOS):
+    for own, ratio in itertools.product(OWN_THRESHOLDS, RATIOS):
+        model.refusal = fit(*refusal_examples(examples, own, ratio), REFUSAL_FEATURES)
+        for threshold in THRESHOLDS:
             model.answer_threshold, model.own_threshold, model.second_quote_ratio = float(threshold), own, ratio
             summary = summarize(outcomes(answerer, examples))
-            key = (cost(summary), -summary["overall"]["hit@1"])
+            key = choice_key(summary)
             if best is None or key < best[0]:
                 best = (key, float(threshold), own, ratio, summary, model.refusal)
     _, model.answer_threshold, model.own_threshold, model.second_quote_ratio, summary, model.refusal = best

@@ -177,7 +177,8 @@ def train(model_dir: Path, out_dir: Path, epochs: int, learning_rate: float, bat
     layers = transformer.config.num_hidden_layers
     config = LoraConfig(r=LORA_RANK, lora_alpha=LORA_ALPHA, lora_dropout=0.1, target_modules=LORA_TARGETS,
                         layers_to_transform=list(range(layers - ADAPTED_LAYERS, layers)), bias="none")
-    model[0].auto_model = get_peft_model(transformer, config)
+    adapted = get_peft_model(transformer, config)
+    model[0].auto_model = adapted
     loss_function = MultipleNegativesRankingLoss(model)
     parameters = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(parameters, lr=learning_rate, weight_decay=0.01)
@@ -215,7 +216,7 @@ def train(model_dir: Path, out_dir: Path, epochs: int, learning_rate: float, bat
                 log.info("epoch %d step %d/%d loss %.4f (%.0f s)", epoch + 1, step, steps, loss.item(),
                          time.perf_counter() - started)
     model.eval()
-    model[0].auto_model.save_pretrained(str(out_dir))
+    adapted.save_pretrained(str(out_dir))  # the adapter only: adapter_model.safetensors, adapter_config.json
     report["seconds"] = round(time.perf_counter() - started, 1)
     if check_pairs:
         report["after"] = retrieval_hits(model, check_pairs, held_texts)

@@ -34,6 +34,8 @@ from service.wording import abstention_text, compose
 # own documents when the question is scoped to it, and of the documents a follow-up refers to.
 CANDIDATE_CHUNKS = 12
 SCOPED_CHUNKS = 4
+# A refusal points at this many nearest passages (of different places) to read.
+NEAREST_PASSAGES = 3
 # Questions of this many content words or fewer may name a defined term ("socialinė globa").
 DEFINITION_MAX_TERMS = 4
 # "Which policy covers ethics?": a principle named together with one of these is a coverage question.
@@ -49,6 +51,8 @@ class Answer:
     quotes: list[Quote]
     suggestions: list[DocumentSummary] = field(default_factory=list)
     resolved: Resolved | None = None
+    # With a refusal: the passages nearest to the question, shown as places to read, not as an answer.
+    nearest: list[Quote] = field(default_factory=list)
     signals: dict = field(default_factory=dict)
 
     def turn(self) -> Turn:
@@ -206,27 +210,41 @@ class Answerer:
         evidence = self.evidence(question, history, organization, resolved)
         return self.decide(evidence)
 
-    def answer_probability(self, pool: list[Candidate], scoped: bool) -> float | None:
-        """The refusal model's probability that quoting the best of ``pool`` answers the question."""
-        if not pool:
+    def answer_probability(self, chosen: list[Candidate], scoped: bool) -> float | None:
+        """The refusal model's probability that the chosen quotes answer the question."""
+        if not chosen:
             return None
-        row = refusal_row([c.probability for c in pool[:2]], [c.features for c in pool[:1]], scoped)
+        row = refusal_row([c.probability for c in chosen], chosen[0].features, scoped)
         return float(self.model.refusal.probabilities(row[None, :])[0])
 
     def decide(self, evidence: Evidence) -> Answer:
         model = self.model
         resolved = evidence.resolved
         pool = answer_pool(evidence.candidates, evidence.own_documents, model.own_threshold)
-        probability = self.answer_probability(pool, bool(evidence.own_documents))
+        chosen = choose(pool, model.second_quote_ratio)
+        probability = self.answer_probability(chosen, bool(evidence.own_documents))
         signals = {"best": round(evidence.best_probability or 0.0, 3), "answer": round(probability or 0.0, 3),
                    "unknown_names": evidence.unknown_names}
         if should_refuse(probability, model.answer_threshold, evidence.unknown_names):
-            return self.abstain(resolved, evidence.hits, signals)
-        chosen = choose(pool, model.second_quote_ratio)
-        documents = self.engine.index.documents
-        quotes = [self.engine.quote(anchor.chunk, start, end, anchor.probability)
-                  for anchor, start, end in spans(chosen, lambda d: documents[d].text)][:MAX_QUOTES]
+            nearest = [] if evidence.unknown_names else self.nearest_passages(pool)
+            return self.abstain(resolved, evidence.hits, signals, nearest)
+        quotes = self.quotes_of(chosen)
         return Answer(compose(quotes, resolved.english), False, quotes, resolved=resolved, signals=signals)
+
+    def quotes_of(self, chosen: list[Candidate]) -> list[Quote]:
+        documents = self.engine.index.documents
+        return [self.engine.quote(anchor.chunk, start, end, anchor.probability)
+                for anchor, start, end in spans(chosen, lambda d: documents[d].text)][:MAX_QUOTES]
+
+    def nearest_passages(self, pool: list[Candidate]) -> list[Quote]:
+        """The most probable passages of distinct places, for a refusal to point at."""
+        picked: list[Candidate] = []
+        for candidate in pool:
+            if all(c.chunk.chunk_id != candidate.chunk.chunk_id for c in picked):
+                picked.append(candidate)
+            if len(picked) == NEAREST_PASSAGES:
+                break
+        return [quote for candidate in picked for quote in self.quotes_of([candidate])[:1]]
 
     def principle_answer(self, principle: Principle, resolved: Resolved) -> Answer | None:
         """Answer "which policy covers X" from the coverage of principles, best documents first."""
@@ -241,7 +259,8 @@ class Answerer:
         return Answer(f"{intro}\n\n{compose(quotes, resolved.english)}", False, quotes, resolved=resolved,
                       signals={"principle": principle.id})
 
-    def abstain(self, resolved: Resolved, hits: list[Hit], signals: dict) -> Answer:
-        nearest = list(dict.fromkeys(hit.chunk.document_id for hit in hits))[:3]
-        suggestions = [s for s in (self.engine.summary_of(d) for d in nearest) if s]
-        return Answer(abstention_text(suggestions, resolved.english), True, [], suggestions, resolved, signals)
+    def abstain(self, resolved: Resolved, hits: list[Hit], signals: dict, nearest: list[Quote] = ()) -> Answer:
+        documents = list(dict.fromkeys([q.document_id for q in nearest] + [hit.chunk.document_id for hit in hits]))[:3]
+        suggestions = [s for s in (self.engine.summary_of(d) for d in documents) if s]
+        return Answer(abstention_text(suggestions, resolved.english, bool(nearest)), True, [], suggestions, resolved,
+                      nearest=list(nearest), signals=signals)

@@ -232,6 +232,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             quotes=result.quotes,
             suggestions=[Suggestion(document_id=s.document_id, title=s.title, organization=s.organization, url=s.url)
                          for s in result.suggestions],
+            nearest=result.nearest,
         )
 
     @app.get("/api/documents", response_model=DocumentList, tags=["documents"],

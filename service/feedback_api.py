@@ -43,7 +43,9 @@ def keep_unanswered(request: Request, organization: str | None, question: str, r
     store_of(request).add_unanswered(organization, question, reason, principle)
 
 
-@router.post("/api/feedback", responses={404: {"description": "No such answer in the caller's conversations"}})
+@router.post("/api/feedback", responses={400: {"description": "The body cannot be read as text"},
+                                         404: {"description": "No such answer in the caller's conversations "
+                                                              "(or no longer kept: conversations expire)"}})
 def feedback(request: Request, body: FeedbackRequest,
              caller: Annotated[Caller, Depends(caller_of(STAFF, widget=True))]) -> dict:
     """A helpful / not-helpful vote on one answer of the caller's own conversation; stored with the

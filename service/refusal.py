@@ -17,8 +17,8 @@ from service.features import INDEX
 
 NAME = re.compile(r"\w+")
 REFUSAL_FEATURES: tuple[str, ...] = (
-    "best", "second", "margin", "best_cos", "best_cos_gap_next", "best_cov_context", "best_rarest",
-    "best_chunk_dense", "best_own", "english", "follow_up", "question_terms", "scoped",
+    "best", "second", "third", "top_three", "margin", "best_cos", "best_cos_gap_next", "best_cov_context",
+    "best_rarest", "best_chunk_dense", "best_own", "english", "follow_up", "question_terms", "scoped",
 )
 
 
@@ -29,16 +29,19 @@ def unknown_names(question: str, document_frequency, analyze) -> int:
                and all(document_frequency.get(term, 0) == 0 for term in analyze(word)))
 
 
-def refusal_row(probabilities: list[float], features: list[np.ndarray], scoped: bool) -> np.ndarray:
-    """The refusal model's features from the candidates, most probable first."""
+def refusal_row(probabilities: list[float], best: np.ndarray, scoped: bool) -> np.ndarray:
+    """The refusal model's features from the probabilities of the (up to three) candidates that
+    would be quoted, most probable first, and the features of the best one."""
     row = np.zeros(len(REFUSAL_FEATURES))
     if not probabilities:
         return row
-    best = features[0]
+    top = list(probabilities[:3]) + [0.0] * (3 - len(probabilities[:3]))
     values = {
-        "best": probabilities[0],
-        "second": probabilities[1] if len(probabilities) > 1 else 0.0,
-        "margin": probabilities[0] - (probabilities[1] if len(probabilities) > 1 else 0.0),
+        "best": top[0],
+        "second": top[1],
+        "third": top[2],
+        "top_three": sum(top),
+        "margin": top[0] - top[1],
         "best_cos": best[INDEX["cos"]],
         "best_cos_gap_next": best[INDEX["cos_gap"]],
         "best_cov_context": best[INDEX["cov_context"]],

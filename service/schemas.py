@@ -99,6 +99,8 @@ class AskResponse(BaseModel):
     abstained: bool
     quotes: list[Quote]
     suggestions: list[Suggestion] = Field([], description="Where to look when the answer was not found")
+    nearest: list[Quote] = Field([], description="With a refusal: the passages nearest to the question, exact like "
+                                                 "quotes, to read; they are not an answer")
 
 
 class FeedbackRequest(BaseModel):

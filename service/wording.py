@@ -23,8 +23,15 @@ def compose(quotes: list[Quote], english: bool) -> str:
     return "\n\n".join(f"Dokumente „{q.title}“{source_details(q)} rašoma: „{q.text}“" for q in quotes)
 
 
-def abstention_text(suggestions: list[DocumentSummary], english: bool) -> str:
+def abstention_text(suggestions: list[DocumentSummary], english: bool, nearest: bool = False) -> str:
+    """A plain refusal; with nearest passages it says they are places to read, not an answer."""
     titles = "; ".join(s.title for s in suggestions)
     if english:
-        return "I did not find an answer in the documents provided." + (f" You could look at: {titles}." if titles else "")
-    return "Pateiktuose dokumentuose atsakymo neradau." + (f" Galite pažiūrėti: {titles}." if titles else "")
+        text = "I did not find an answer in the documents provided."
+        if nearest:
+            return text + " The nearest passages are below: read them, they may not answer your question."
+        return text + (f" You could look at: {titles}." if titles else "")
+    text = "Pateiktuose dokumentuose atsakymo neradau."
+    if nearest:
+        return text + " Žemiau – artimiausios vietos dokumentuose: perskaitykite jas, jos gali ir neatsakyti į klausimą."
+    return text + (f" Galite pažiūrėti: {titles}." if titles else "")

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 
 QUALITY_QUESTION = "Kaip dažnai vertinama Centro veiklos kokybė?"
+KAUNAS = "Kauno rajono socialinių paslaugų centras"
 
 
 def document_text(client, document_id: str) -> str:
@@ -72,16 +73,17 @@ def test_documents_list_and_view(client):
     "Kiek laiko galioja EQUASS Assurance sertifikatas?",
 ])
 def test_every_quote_is_exact(client, question):
+    """Quotes of an answer, and the nearest passages a refusal points at, are the documents' own text."""
     answer = ask(client, question)
-    assert not answer["abstained"], answer["answer"]
-    assert 1 <= len(answer["quotes"]) <= 3
-    assert_exact(client, answer["quotes"])
+    shown = answer["nearest"] if answer["abstained"] else answer["quotes"]
+    assert 1 <= len(shown) <= 3
+    assert_exact(client, shown)
     for quote in answer["quotes"]:
         assert quote["text"] in answer["answer"]
 
 
 def test_answer_names_its_source_and_quotes_it(client):
-    answer = ask(client, QUALITY_QUESTION)
+    answer = ask(client, QUALITY_QUESTION, organization=KAUNAS)
     first = answer["quotes"][0]
     assert first["document_id"] == "kaunas-kokybes-politika"
     assert "vieną kartą per metus" in first["text"]
@@ -108,7 +110,7 @@ def test_out_of_scope_questions_are_refused_plainly(client, question):
 
 
 def test_english_question_gets_an_english_answer_with_lithuanian_quotes(client):
-    answer = ask(client, "How often is the quality of the centre's work assessed?")
+    answer = ask(client, "How often is the quality of the centre's work assessed?", organization=KAUNAS)
     assert not answer["abstained"], answer["answer"]
     assert answer["answer"].startswith("The document “Kauno rajono socialinių paslaugų centro kokybės politika”")
     quote = answer["quotes"][0]

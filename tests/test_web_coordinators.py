@@ -13,7 +13,7 @@ expect = pytest.importorskip("playwright.sync_api").expect
 expect.set_options(timeout=20_000)
 
 KAUNAS = "Kauno rajono socialinių paslaugų centras"
-QUALITY_QUESTION = "Kaip dažnai vertinama Centro veiklos kokybė?"
+QUALITY_QUESTION = "Kaip dažnai vertinama Kauno rajono socialinių paslaugų centro veiklos kokybė?"
 
 
 def ask(page, question: str):

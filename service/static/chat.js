@@ -7,9 +7,9 @@
   var el = E.el;
   var STATE_KEY = "equass-chat";
   var EXAMPLES = {
-    lt: ["Kaip dažnai vertinama kokybė?", "Kada Klaipėdos centre vyko EQUASS vidaus auditas?",
-      "Kokios paslaugų gavėjų teisės?", "Kuri politika apima etikos principą?"],
-    en: ["How often is quality assessed?", "Which policy covers ethics?", "What rights do service users have?"]
+    lt: ["Kas yra EQUASS?", "Kada Klaipėdos centre vyko EQUASS vidaus auditas?",
+      "Kas yra socialinė globa?", "Kuri politika apima etikos principą?"],
+    en: ["What is EQUASS?", "Which policy covers ethics?", "What is social care?"]
   };
 
   var form = document.getElementById("ask-form");
@@ -52,7 +52,12 @@
       el("p", { class: "answer-label" }, [E.t("chat.notFound")]),
       el("p", {}, [E.t("chat.notFoundText")])
     ]);
-    if (links.length) {
+    var nearest = response.nearest || [];
+    if (nearest.length) {
+      /* Places to read, set apart from an answer by the muted box and the label. */
+      box.appendChild(el("p", {}, [E.t("chat.nearest")]));
+      box.appendChild(el("div", { class: "nearest" }, nearest.map(function (q) { return E.quoteFigure(q, names); })));
+    } else if (links.length) {
       box.appendChild(el("p", {}, [E.t("chat.lookAt")]));
       box.appendChild(el("ul", { class: "suggestions" }, links.map(function (s) {
         return el("li", {}, [el("a", { href: E.safeHref(s.url) }, [s.title]),

@@ -27,7 +27,8 @@
       open: "Klauskite EQUASS asistento", title: "EQUASS asistentas", close: "Uždaryti",
       fresh: "Naujas pokalbis", label: "Jūsų klausimas", placeholder: "Įrašykite klausimą…",
       send: "Siųsti", busy: "Ieškau atsakymo…", unreachable: "Paslauga nepasiekiama. Bandykite vėliau.",
-      notFound: "Atsakymas nerastas", lookAt: "Galite pažiūrėti:", messages: "Pokalbio žinutės",
+      notFound: "Atsakymas nerastas", lookAt: "Galite pažiūrėti:",
+      nearest: "Artimiausios vietos dokumentuose – tai ne atsakymas, perskaitykite jas patys:", messages: "Pokalbio žinutės",
       intro: "Atsakau tik tiksliomis citatomis iš dokumentų, su nuorodomis į šaltinį.",
       notFoundText: "Pateiktuose dokumentuose atsakymo neradau.",
       helpful: "Naudinga", unhelpful: "Nenaudinga", rate: "Ar atsakymas naudingas?",
@@ -41,7 +42,8 @@
       open: "Ask the EQUASS assistant", title: "EQUASS assistant", close: "Close",
       fresh: "New conversation", label: "Your question", placeholder: "Type a question…",
       send: "Send", busy: "Looking for an answer…", unreachable: "The service is unreachable. Please try again later.",
-      notFound: "No answer found", lookAt: "You could look at:", messages: "Conversation messages",
+      notFound: "No answer found", lookAt: "You could look at:",
+      nearest: "The nearest passages in the documents – not an answer, read them yourself:", messages: "Conversation messages",
       intro: "I answer only with exact quotes from the documents, each linked to its source.",
       notFoundText: "I did not find an answer in the documents provided.",
       helpful: "Helpful", unhelpful: "Not helpful", rate: "Was this answer helpful?",
@@ -191,7 +193,11 @@
       var links = (response.suggestions || []).filter(function (s) { return assistantLink(s.url); });
       var box = el("div", { class: "answer abstained" }, [el("p", { class: "label" }, [t("notFound")]),
         el("p", {}, [t("notFoundText")])]);
-      if (links.length) {
+      var nearest = response.nearest || [];
+      if (nearest.length) {
+        box.appendChild(el("p", {}, [t("nearest")]));
+        nearest.forEach(function (q) { box.appendChild(quoteFigure(q)); });
+      } else if (links.length) {
         box.appendChild(el("p", {}, [t("lookAt")]));
         box.appendChild(el("ul", {}, links.map(function (s) {
           return el("li", {}, [el("a", { href: assistantLink(s.url), target: "_blank", rel: "noopener" }, [s.title])]);
