@@ -1,6 +1,6 @@
 """``python -m service.accounts COMMAND``: accounts from the command line.
 
-The first administrator is made here; everything else can also be done on the /admin page.
+The first administrator is made here; everything else can also be done through the admin API (/api/admin/...).
 
     python -m service.accounts create-admin USERNAME            (asks for the password)
     python -m service.accounts add-organization NAME
