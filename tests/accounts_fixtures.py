@@ -2,6 +2,7 @@
 an internal document of each organisation (fixtures for the accounts and upload tests)."""
 
 import json
+import logging
 import re
 import shutil
 from dataclasses import dataclass
@@ -39,6 +40,37 @@ B_QUESTION = "Per kiek laiko susirenka Klaipėdos centro krizių valdymo grupė?
 # Words of B's internal document that must never reach staff of A, nor A's widget.
 B_MARKERS = (B_INTERNAL_ID, "Krizių valdymo grupė susirenka", "krizių valdymo tvarka")
 A_MARKERS = (A_INTERNAL_ID, "savanoriškos veiklos sutartį", "savanorių tvarka")
+
+
+# Every question and search the accounts tests send, for the check that no log holds one.
+ASKED: set[str] = set()
+# Loggers of the test's own HTTP client: what it logs is the client's, not the service's.
+CLIENT_LOGGERS = ("httpx", "httpcore")
+
+
+class Collected(logging.Handler):
+    """Keeps every log record, formatted as a log file would hold it (message and traceback)."""
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines: list[tuple[str, str]] = []
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not record.name.startswith(CLIENT_LOGGERS):
+            self.lines.append((record.name, self.format(record)))
+
+
+@pytest.fixture(scope="module")
+def service_logs():
+    """Everything the service and ingest log, at every level, while the module's app lives."""
+    root = logging.getLogger()
+    collected, level = Collected(), root.level
+    root.addHandler(collected)
+    root.setLevel(logging.DEBUG)
+    yield collected
+    root.removeHandler(collected)
+    root.setLevel(level)
 
 
 @dataclass
@@ -80,7 +112,7 @@ def write_documents(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def organisations(base_settings, corpus_index, tmp_path_factory):
+def organisations(base_settings, corpus_index, tmp_path_factory, service_logs):
     root = tmp_path_factory.mktemp("accounts")
     shutil.copytree(corpus_index, root / "index", symlinks=True)
     settings = base_settings.model_copy(update={

@@ -4,6 +4,7 @@ one organisation's internal documents reaches another's staff or the widget, thr
 to their owner; sign-in is protected by CSRF tokens and a rate limit."""
 
 import re
+import time
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -13,20 +14,24 @@ from fastapi.testclient import TestClient
 from service.accounts.database import migrate, open_database
 from service.accounts.tables import metadata
 from service.app import create_app
-from tests.accounts_fixtures import (A, A_INTERNAL_ID, A_MARKERS, A_PUBLIC_ID, A_QUESTION, B, B_INTERNAL_ID,
-                                     B_MARKERS, B_QUESTION, PASSWORD, WIDGET_ORIGIN, organisations)  # noqa: F401
+from tests.accounts_fixtures import (A, A_INTERNAL_ID, A_MARKERS, A_PUBLIC_ID, A_QUESTION, ASKED, B,  # noqa: F401
+                                     B_INTERNAL_ID, B_MARKERS, B_QUESTION, PASSWORD, WIDGET_ORIGIN, organisations,
+                                     service_logs)
 
 UPLOAD = ("tvarka.txt", "Bandomoji tvarka\n\nTvarka peržiūrima kasmet.\n".encode(), "text/plain")
 
 
 def ask(client, question: str, **extra) -> dict:
+    ASKED.add(question)
     response = client.post("/api/ask", json={"question": question, **extra})
     assert response.status_code == 200, response.text
     return response.json()
 
 
 def quoted(answer: dict) -> set[str]:
-    return {q["document_id"] for q in answer["quotes"]} | {s["document_id"] for s in answer["suggestions"]}
+    """Every document an answer shows: its quotes, a refusal's nearest passages and suggestions."""
+    shown = answer["quotes"] + answer["nearest"] + answer["suggestions"]
+    return {item["document_id"] for item in shown}
 
 
 # --- Each organisation's staff gets its own internal documents (the positive controls) -----------
@@ -44,7 +49,8 @@ def test_staff_are_answered_from_their_own_internal_documents(organisations):
 def test_a_question_naming_another_organisation_stays_in_the_callers_own(organisations):
     answer = ask(organisations.staff_a, B_QUESTION)
     assert B_INTERNAL_ID not in quoted(answer)
-    assert all(q["organization"] in (A, "EQUASS", "Lietuvos Respublikos Seimas") for q in answer["quotes"])
+    shown = answer["quotes"] + answer["nearest"] + answer["suggestions"]
+    assert all(item["organization"] in (A, "EQUASS", "Lietuvos Respublikos Seimas") for item in shown)
     widened = organisations.staff_a.post("/api/ask", json={"question": B_QUESTION, "organization": B})
     assert widened.status_code == 403 and B not in widened.text.replace(f"documents of {A}", "")
 
@@ -104,6 +110,72 @@ def test_roles(organisations):
     assert A not in narrowed and B in narrowed
 
 
+# --- A coordinator's documents, without a terminal or a restart ---------------------------------
+
+UPLOADED_TEXT = """Kauno rajono socialinių paslaugų centro darbuotojų pasitarimų tvarka
+
+Darbuotojų pasitarimai vyksta kiekvieną antradienį devintą valandą ryto centro salėje.
+
+Pasitarimą veda direktorius, o jo protokolą per tris darbo dienas parengia sekretorius.
+"""
+UPLOADED_QUESTION = "Kada vyksta darbuotojų pasitarimai?"
+
+
+def finished(client, job: dict, seconds: float = 300) -> dict:
+    """Follow an upload or withdrawal job, as the upload page does, until it is done or failed."""
+    deadline = time.monotonic() + seconds
+    while job["state"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, f"the job is still {job['state']} ({job['stage']})"
+        time.sleep(0.5)
+        job = client.get(f"/api/uploads/jobs/{job['id']}").json()
+    return job
+
+
+def test_a_coordinators_upload_is_answered_from_without_a_restart_and_a_withdrawal_takes_it_away(organisations):
+    coordinator, served_before = organisations.coordinator_a, organisations.app.state.served
+    files = [("files", ("pasitarimai.txt", UPLOADED_TEXT.encode(), "text/plain")),
+             ("files", ("programa.exe", b"MZ\x90\x00" + b"\x00" * 60, "application/octet-stream")),
+             ("files", ("tuscias.txt", b"", "text/plain"))]
+    response = coordinator.post("/api/uploads", files=files, data={"visibility": "internal"})
+    assert response.status_code == 202, response.text
+    job = finished(coordinator, response.json())
+    assert job["state"] == "done", job["message"]
+    results = {f["file"]: f for f in job["files"]}
+    assert results["pasitarimai.txt"]["result"] == "added"
+    assert results["programa.exe"]["result"] == "refused" and "'.exe' is not accepted" in results["programa.exe"]["reason"]
+    assert results["tuscias.txt"]["result"] == "refused" and "empty" in results["tuscias.txt"]["reason"]
+    uploaded = results["pasitarimai.txt"]["document_id"]
+
+    # The same app, no restart: the next question is answered from the new document.
+    assert organisations.app.state.served is not served_before
+    answer = ask(organisations.staff_a, UPLOADED_QUESTION)
+    shown = answer["quotes"] or answer["nearest"]
+    assert shown and shown[0]["document_id"] == uploaded, answer["answer"]
+    text = organisations.staff_a.get(f"/api/documents/{uploaded}").json()["text"]
+    assert text[shown[0]["char_start"]:shown[0]["char_end"]] == shown[0]["text"]
+    assert "antradienį" in " ".join(q["text"] for q in shown)
+    listed = coordinator.get("/api/uploads").json()["documents"]
+    assert [d["indexed_at"] is not None for d in listed if d["document_id"] == uploaded] == [True]
+    # Internal: not for the other organisation, nor for the widget.
+    assert uploaded not in quoted(ask(organisations.staff_b, UPLOADED_QUESTION))
+    assert uploaded not in quoted(ask(organisations.widget_a, UPLOADED_QUESTION))
+    assert organisations.staff_b.get(f"/api/documents/{uploaded}").status_code == 404
+
+    withdrawn = coordinator.delete(f"/api/uploads/documents/{uploaded}")
+    assert withdrawn.status_code == 202, withdrawn.text
+    assert finished(coordinator, withdrawn.json())["state"] == "done"
+    assert uploaded not in quoted(ask(organisations.staff_a, UPLOADED_QUESTION))
+    assert organisations.staff_a.get(f"/api/documents/{uploaded}").status_code == 404
+    assert uploaded not in {d["document_id"] for d in coordinator.get("/api/uploads").json()["documents"]}
+
+    audit = [(e["actor"], e["action"], e["target"]) for e in coordinator.get("/api/audit").json()["entries"]]
+    assert ("koordinatore.a", "document.added", uploaded) in audit
+    assert ("koordinatore.a", "document.withdrawn", uploaded) in audit
+    assert ("koordinatore.a", "document.refused", "programa.exe") in audit
+    others = organisations.coordinator_b.get("/api/audit").json()["entries"]
+    assert all(e["organization"] == B for e in others) and uploaded not in {e["target"] for e in others}
+
+
 def test_state_changes_with_a_session_need_its_csrf_token(organisations):
     client = organisations.staff_a
     token = client.headers.pop("X-CSRF-Token")
@@ -154,6 +226,7 @@ def test_the_migrations_make_the_schema_the_code_expects(tmp_path):
 def parameter_values(organisations) -> dict[str, list]:
     """A value (or values) for every parameter the API has; a new parameter must be added here."""
     conversation = ask(organisations.staff_b, B_QUESTION)
+    ASKED.update([B_QUESTION, "krizių valdymo grupė", "O kas jai vadovauja?"])
     return {
         "document_id": [B_INTERNAL_ID], "principle_id": ["continuous_improvement", "leadership"],
         "q": [B_QUESTION, "krizių valdymo grupė"], "k": [100], "organization": [None, B],
@@ -228,13 +301,35 @@ def test_no_endpoint_shows_another_organisations_internal_documents(organisation
     assert organisations.staff_b.get(f"/api/documents/{B_INTERNAL_ID}").status_code == 200
 
 
+def routes_of(router) -> list:
+    """Every route of the app, including those of included routers (FastAPI keeps an included
+    router as one entry of ``app.routes``; its own routes hang below it)."""
+    found = []
+    for route in router.routes:
+        included = getattr(route, "original_router", None)
+        found += routes_of(included) if included is not None else [route]
+    return found
+
+
 @pytest.mark.parametrize("who", ["staff_a", "widget_a", "anonymous"])
 def test_no_page_shows_another_organisations_internal_documents(organisations, who):
     client = getattr(organisations, who)
-    pages = [route.path for route in organisations.app.routes
+    pages = [route.path for route in routes_of(organisations.app.router)
              if getattr(route, "include_in_schema", True) is False and "GET" in getattr(route, "methods", set())]
     assert {"/", "/documents/{document_id}", "/principles", "/onboarding", "/uploads", "/login"} <= set(pages)
     for path in pages:
         response = client.get(path.replace("{document_id}", B_INTERNAL_ID))
         assert response.status_code < 500
         assert_never_shown(response, B_MARKERS, f"page {path}")
+
+
+# --- Last: the logs ---------------------------------------------------------------------------
+
+def test_no_log_holds_a_question_asked(organisations, service_logs):
+    """Everything the service and ingest logged while this module's tests ran (every level,
+    tracebacks included), searched for the questions and searches sent: none is there."""
+    assert {UPLOADED_QUESTION, A_QUESTION, B_QUESTION} <= ASKED
+    assert any("Serving index generation" in line for _, line in service_logs.lines), "the service's log was not collected"
+    hits = [(question, line) for question in ASKED for _, line in service_logs.lines
+            if question.casefold() in line.casefold()]
+    assert hits == []
