@@ -14,6 +14,7 @@ from starlette.formparsers import MultiPartException
 
 from service.access import ACCESS_RESPONSES, Access, Caller, access, caller_of
 from service.accounts.store import ADMINISTRATOR, COORDINATOR, Job
+from service.organizations import UNKNOWN_ORGANIZATION_RESPONSE
 from service.uploads import DOCUMENT_SUFFIXES, LAW_SUFFIXES, Received, UploadFolder, UploadManager, check_file
 
 router = APIRouter(tags=["uploads"], responses=ACCESS_RESPONSES)
@@ -55,7 +56,7 @@ def target_organization(request: Request, caller: Caller, organization: str | No
     return organization
 
 
-@router.get("/api/uploads")
+@router.get("/api/uploads", responses=UNKNOWN_ORGANIZATION_RESPONSE)
 def uploaded(request: Request, allowed: Annotated[Access, Depends(access(COORDINATOR))]) -> dict:
     """The organisation's documents, when each was last indexed, and which were uploaded here
     (only those can be withdrawn here); and what may be uploaded."""
