@@ -87,7 +87,8 @@ def session(request: Request, caller: Annotated[Caller, Depends(caller_of(None, 
 
 
 @router.post("/api/session", response_model=SessionOut,
-             responses={403: {"description": "Accounts are off, or the sign-in form's CSRF token is missing"},
+             responses={400: {"description": "The body cannot be read as JSON"},
+                        403: {"description": "Accounts are off, or the sign-in form's CSRF token is missing"},
                         401: {"description": "Wrong user name or password"},
                         429: {"description": "Too many failed sign-ins; see Retry-After"}})
 def sign_in(request: Request, body: SignIn, response: Response) -> SessionOut:
