@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
 
@@ -116,6 +117,7 @@ class ManifestEntry(BaseModel):
     date: StrictStr | None = Field(None, max_length=40)
     shared: StrictBool | None = None
     kind: StrictStr | None = Field(None, pattern=r"^[a-z_]{1,40}$")
+    visibility: Literal["public", "internal"] | None = None
 
 
 class Manifest(BaseModel):
@@ -180,6 +182,7 @@ def make_document(path: Path, raw: RawDocument, entry: ManifestEntry, organizati
         shared=entry.shared if entry.shared is not None else law is not None,
         kind="law" if law else entry.kind or "policy",
         sections=find_sections(text),
+        visibility=entry.visibility or "internal",
     )
     document.content_hash = content_hash(document)
     return document

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import bm25s
@@ -75,7 +76,13 @@ def passage_text(document: Document, chunk: Chunk) -> str:
 
 
 def provenance(document: Document) -> tuple:
-    return (document.title, document.organization, document.kind, document.shared, document.date, document.source)
+    return (document.title, document.organization, document.kind, document.shared, document.date, document.source,
+            document.visibility)
+
+
+# Told what an ingest is doing, for a person watching it elsewhere (the upload page):
+# (stage, done, total) with stage "reading", "embedding" or "writing".
+ProgressCallback = Callable[[str, int, int], None]
 
 
 def unit_texts(document: Document, chunks: list[Chunk], units: list[list[QuoteUnit]]) -> list[list[str]]:
@@ -90,6 +97,37 @@ def _progress() -> Progress:
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         transient=False,
     )
+
+
+class _Stage:
+    """One stage of the ingest, shown on a progress bar (when someone watches the terminal) and
+    told to ``on_progress`` (when someone watches elsewhere)."""
+
+    def __init__(self, name: str, description: str, total: int, show: bool, on_progress: ProgressCallback | None):
+        self.name = name
+        self.description = description
+        self.total = total
+        self.done = 0
+        self.bar = _progress() if show else _NoProgress()
+        self.on_progress = on_progress
+
+    def __enter__(self) -> "_Stage":
+        self.bar.__enter__()
+        self.task = self.bar.add_task(self.description, total=self.total)
+        self._tell()
+        return self
+
+    def __exit__(self, *exc):
+        return self.bar.__exit__(*exc)
+
+    def advance(self, count: int = 1) -> None:
+        self.done += count
+        self.bar.advance(self.task, count)
+        self._tell()
+
+    def _tell(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self.name, self.done, self.total)
 
 
 def _previous_index(index_dir: Path, settings: Settings, dimension: int):
@@ -119,11 +157,11 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def _read_files(files: list[Path], config: ReaderConfig, report: IngestReport, failed_sources: set[str],
-                show_progress: bool) -> list[PreparedDocument]:
+                show_progress: bool, on_progress: ProgressCallback | None) -> list[PreparedDocument]:
     """Every document of every file, in order; problems go into the report by file name."""
     arrived: list[PreparedDocument] = []
-    with _progress() if show_progress else _NoProgress() as progress, ReaderProcess(config) as reader:
-        task = progress.add_task("Reading documents", total=len(files))
+    with _Stage("reading", "Reading documents", len(files), show_progress, on_progress) as stage, \
+            ReaderProcess(config) as reader:
         for path in files:
             started = time.perf_counter()
             items = 0
@@ -141,7 +179,7 @@ def _read_files(files: list[Path], config: ReaderConfig, report: IngestReport, f
                 report.problems.append(FileProblem(str(path), str(error)))
                 failed_sources.add(str(path.resolve()))
             report.read_seconds[str(path)] = time.perf_counter() - started
-            progress.advance(task)
+            stage.advance()
         report.reader_peak_memory_bytes = reader.peak_memory_bytes
     return arrived
 
@@ -178,22 +216,24 @@ def _unique_ids(arrived: list[PreparedDocument], previous, roots: list[Path], re
 
 
 def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization: str | None = None,
-           show_progress: bool = True, on_wait: Callable[[str], None] = log.warning) -> IngestReport:
+           show_progress: bool = True, on_wait: Callable[[str], None] = log.warning,
+           on_progress: ProgressCallback | None = None) -> IngestReport:
     """Build or update the index at ``index_dir`` from ``paths``. One ingest per index at a time:
-    a second one waits for the first (telling ``on_wait``), so neither loses the other's documents."""
+    a second one waits for the first (telling ``on_wait``), so neither loses the other's documents.
+    ``on_progress`` is told each step of reading and embedding."""
     started = time.perf_counter()
     ensure_writable(index_dir)
     embedder = get_embedder(settings)
     with ingest_lock(index_dir, settings.ingest_lock_wait_seconds, on_wait):
         remove_partial_generations(index_dir)
-        report = _ingest_locked(paths, index_dir, settings, organization, show_progress, embedder)
+        report = _ingest_locked(paths, index_dir, settings, organization, show_progress, embedder, on_progress)
     report.seconds = time.perf_counter() - started
     report.peak_memory_bytes = peak_memory_bytes()
     return report
 
 
 def _ingest_locked(paths: list[Path], index_dir: Path, settings: Settings, organization: str | None,
-                   show_progress: bool, embedder) -> IngestReport:
+                   show_progress: bool, embedder, on_progress: ProgressCallback | None) -> IngestReport:
     report = IngestReport()
     previous = _previous_index(index_dir, settings, embedder.dimension)
     discovery = discover(paths)
@@ -210,7 +250,7 @@ def _ingest_locked(paths: list[Path], index_dir: Path, settings: Settings, organ
     )
     failed_sources: set[str] = set()
     roots = [p.resolve() for p in paths]
-    arrived = _read_files(discovery.files, config, report, failed_sources, show_progress)
+    arrived = _read_files(discovery.files, config, report, failed_sources, show_progress, on_progress)
     chosen = _unique_ids(arrived, previous, roots, report, failed_sources)
     documents: dict[str, Document] = {document_id: item.document for document_id, item in chosen.items()}
     prepared = {document_id: item.chunks for document_id, item in chosen.items()}
@@ -246,9 +286,11 @@ def _ingest_locked(paths: list[Path], index_dir: Path, settings: Settings, organ
     vectors: list[np.ndarray | None] = []
     units: list[tuple[list[QuoteUnit], np.ndarray | None]] = []
     to_embed: list[int] = []
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     for document in documents.values():
         old = previous_docs.get(document.document_id)
         if old is not None and old.content_hash == document.content_hash and document.document_id in previous_vectors:
+            document.indexed_at = old.indexed_at or document.indexed_at
             old_chunks, old_vectors, old_units = previous_vectors[document.document_id]
             chunks.extend(old_chunks)
             vectors.extend(old_vectors)
@@ -257,6 +299,7 @@ def _ingest_locked(paths: list[Path], index_dir: Path, settings: Settings, organ
                 report.unchanged.append(document.document_id)
             continue
         (report.updated if old is not None else report.added).append(document.document_id)
+        document.indexed_at = now
         pairs = prepared.get(document.document_id)
         if pairs is None:  # unchanged, but the serving index holds no chunks of it
             pairs = chunk_with_units(document, settings.chunk_size, settings.embed_quotes)
@@ -294,13 +337,12 @@ def _ingest_locked(paths: list[Path], index_dir: Path, settings: Settings, organ
     jobs.sort(key=lambda job: -len(job[2]))
     encoded_rows: list[np.ndarray] = []
     batch = max(settings.model_batch_size * 4, 64)
-    with _progress() if show_progress else _NoProgress() as progress:
-        what = f"{len(to_embed)} chunks and their quotable parts" if settings.embed_quotes else f"{len(to_embed)} chunks"
-        task = progress.add_task(f"Embedding {what}", total=len(jobs))
+    what = f"{len(to_embed)} chunks and their quotable parts" if settings.embed_quotes else f"{len(to_embed)} chunks"
+    with _Stage("embedding", f"Embedding {what}", len(jobs), show_progress, on_progress) as stage:
         for offset in range(0, len(jobs), batch):
             encoded = embedder.encode_passages([job[2] for job in jobs[offset:offset + batch]])
             encoded_rows.extend(encoded)
-            progress.advance(task, len(encoded))
+            stage.advance(len(encoded))
     unit_vectors = {i: np.zeros((len(units[i][0]), embedder.dimension), np.float32) for i in to_embed}
     for (i, j, _), vector in zip(jobs, encoded_rows):
         if j < 0:
@@ -336,6 +378,8 @@ def _ingest_locked(paths: list[Path], index_dir: Path, settings: Settings, organ
         chunk.principles = tags.strengths
         chunk.evidence = tags.evidence
 
+    if on_progress is not None:
+        on_progress("writing", 0, 1)
     manifest = {
         "model": settings.model,
         "dimension": embedder.dimension,

@@ -29,6 +29,15 @@ class Document:
     kind: str = "policy"
     content_hash: str = ""
     sections: list[Section] = field(default_factory=list)
+    # An organisation's document is "public" (published, e.g. its web page: the widget may quote it)
+    # or "internal" (its own staff only, when accounts are on). Shared documents are seen by all.
+    visibility: str = "internal"
+    # When this text was last embedded into the index (ISO 8601, UTC); kept while the text is unchanged.
+    indexed_at: str | None = None
+
+    @property
+    def public(self) -> bool:
+        return self.shared or self.visibility == "public"
 
     def visible_to(self, organization: str | None) -> bool:
         """Whether staff of ``organization`` see this document: their own, and the shared ones

@@ -69,6 +69,32 @@ class Settings(BaseSettings):
     conversation_max: int = 5000
     conversation_max_turns: int = 30
 
+    # Accounts: off for a single-organisation install (no sign-in; ``organization`` is a filter the
+    # caller chooses). On, every request's organisation comes from the signed-in account or the
+    # widget's embed key, and coordinators upload documents from the browser.
+    accounts: bool = False
+    # Accounts, sessions, embed keys, upload jobs and the audit log (SQLAlchemy URL). Empty: a SQLite
+    # file beside the conversations database. For several replicas: postgresql+psycopg://user@host/db
+    database_url: str = ""
+    session_hours: float = 12.0
+    # Session cookies are sent over HTTPS only (browsers also send them to http://localhost).
+    secure_cookies: bool = True
+    # Failed sign-ins allowed per user name and per address (the ``limits`` notation), and where the
+    # counts are kept: memory:// per process; redis://host for several replicas.
+    sign_in_limit: str = "5/minute"
+    rate_limit_storage: str = "memory://"
+    # Uploaded files, one folder per organisation (and one for shared documents), ingested from here.
+    upload_dir: Path = PROJECT_ROOT / "data" / "uploads"
+    upload_max_files: int = 20
+    # One upload request at most (its Content-Length is checked before the body is read); each
+    # file at most ``max_file_bytes``.
+    upload_max_request_bytes: int = 200_000_000
+
+    @property
+    def database(self) -> str:
+        """The database URL in force."""
+        return self.database_url or f"sqlite:///{self.conversation_db.with_name('accounts.sqlite3')}"
+
 
 @lru_cache
 def get_settings() -> Settings:

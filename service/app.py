@@ -11,7 +11,6 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from pydantic import AfterValidator
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -19,16 +18,21 @@ from fastapi.staticfiles import StaticFiles
 import fastapi_offline
 from ingest.index_store import IndexNotFound
 from ingest.settings import Settings, get_settings
-from service import feedback_api, pages, principles_api
+from service import admin_api, feedback_api, pages, principles_api, session_api, uploads_api
+from service.access import ACCESS_RESPONSES, Access, Caller, access, caller_of, narrowed
+from service.accounts.database import migrate, open_database
+from service.accounts.store import STAFF, AccountStore
 from service.conversations import ConversationStore
 from service.engine import Engine
 from service.feedback import REFUSED, FeedbackStore
 from service.generations import GenerationWatcher, Served
-from service.middleware import ConcurrencyLimit, ErrorsWithoutInput, NoSniff
-from service.organizations import (UNKNOWN_ORGANIZATION_RESPONSE, UnknownOrganization, known_organization,
-                                   organization_scope, unknown_organization_response)
+from service.middleware import ConcurrencyLimit, ErrorsWithoutInput, NoSniff, OriginsOfKeys
+from service.organizations import UNKNOWN_ORGANIZATION_RESPONSE, UnknownOrganization, unknown_organization_response
 from service.schemas import (MAX_QUESTION_CHARS, AskRequest, AskResponse, DocumentList, DocumentOut, SearchResponse,
                              Suggestion, words)
+from service.scopes import confined
+from service.session_api import sign_in_limiter
+from service.uploads import UploadManager
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,22 @@ def engine_of(request: Request) -> Engine:
     if engine is None:
         raise HTTPException(503, detail=request.app.state.not_ready_reason)
     return engine
+
+
+def served_within(request: Request, scope) -> Served:
+    """The served generation as the request's scope sees it (one object read once per request)."""
+    served = request.app.state.served
+    if served is None:
+        raise HTTPException(503, detail=request.app.state.not_ready_reason)
+    return served.within(scope)
+
+
+def check_within(view: Served, quotes, suggestions) -> None:
+    """The last gate before an answer leaves: every document it quotes or suggests is one the
+    caller may see. The views already guarantee it; a failure here is a defect, answered with a 500."""
+    documents = view.engine.index.documents
+    if not all(view.engine.allows(documents[item.document_id]) for item in [*quotes, *suggestions]):
+        raise RuntimeError("an answer named a document outside the caller's scope; it was not sent")
 
 
 async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -77,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def swap(served: Served) -> None:
         # Each handler reads one of these once, and each holds its own generation's engine.
+        app.state.served = served
         app.state.engine = served.engine
         app.state.coverage = served.coverage
         app.state.answerer = served.answerer
@@ -91,12 +112,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.feedback = FeedbackStore(settings.conversation_db.with_name("feedback.sqlite3"),
                                            settings.conversation_ttl_hours, settings.conversation_max)
+        if settings.accounts:
+            database = open_database(settings.database)
+            migrate(database)
+            app.state.accounts = AccountStore(database, settings.session_hours)
+            app.state.sign_in_limiter = sign_in_limiter(settings)
+            app.state.uploads = UploadManager(settings, app.state.accounts, watcher)
         try:
             watcher.load_now()
         except IndexNotFound as error:
             log.error("%s", error)
             app.state.not_ready_reason = str(error)
         yield
+        if settings.accounts:
+            app.state.uploads.stop()
 
     app = FastAPI(
         title="EQUASS assistant",
@@ -105,9 +134,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    app.state.served = None
     app.state.engine = None
     app.state.coverage = None
     app.state.answerer = None
+    app.state.accounts = None
     app.state.watcher = watcher
     app.state.not_ready_reason = "The index is still loading."
     app.state.settings = settings
@@ -116,9 +147,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost last: errors and nosniff wrap everything, CORS headers reach the 503s too.
     app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests,
                        queue=settings.max_waiting_requests, max_wait=settings.max_wait_seconds)
-    if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                           allow_methods=["GET", "POST"], allow_headers=["Content-Type"])
+    if settings.cors_origins or settings.accounts:
+        # The widget's pages: EQUASS_CORS_ORIGINS, and the origins of live embed keys.
+        app.add_middleware(OriginsOfKeys, app_state=app.state, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST"], allow_headers=["Content-Type", "X-Embed-Key"])
     app.add_middleware(NoSniff)
     app.add_middleware(ErrorsWithoutInput)
 
@@ -129,6 +161,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(principles_api.router)
     app.include_router(feedback_api.router)
+    app.include_router(session_api.router)
+    app.include_router(uploads_api.router)
+    app.include_router(admin_api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     app.mount(DOCS_ASSETS_URL, StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
@@ -161,29 +196,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "model": engine.index.manifest.get("model"), "generation": engine.index.path.name}
 
     @app.get("/api/search", response_model=SearchResponse, tags=["search"],
-             responses={**UNKNOWN_ORGANIZATION_RESPONSE, **BUSY_RESPONSE})
+             responses={**UNKNOWN_ORGANIZATION_RESPONSE, **ACCESS_RESPONSES, **BUSY_RESPONSE})
     def search(request: Request,
                q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_CHARS), AfterValidator(words)],
-               organization: Annotated[str | None, Depends(organization_scope)],
+               allowed: Annotated[Access, Depends(access(STAFF))],
                k: Annotated[int, Query(ge=1, le=100)] = 10) -> SearchResponse:
-        return SearchResponse(hits=engine_of(request).search(q, k, organization))
+        view = served_within(request, allowed.scope)
+        return SearchResponse(hits=view.engine.search(q, k, allowed.organization))
 
     @app.post("/api/ask", response_model=AskResponse, tags=["ask"],
               responses={400: {"description": "The body cannot be read as text"}, **UNKNOWN_ORGANIZATION_RESPONSE,
-                         **BUSY_RESPONSE})
-    def ask(request: Request, body: AskRequest) -> AskResponse:
-        answerer = request.app.state.answerer
-        if answerer is None:
-            raise HTTPException(503, detail=request.app.state.not_ready_reason)
-        organization = known_organization(request, body.organization)
+                         **ACCESS_RESPONSES, **BUSY_RESPONSE})
+    def ask(request: Request, body: AskRequest,
+            caller: Annotated[Caller, Depends(caller_of(STAFF, widget=True))]) -> AskResponse:
+        allowed = narrowed(request, caller, body.organization)
+        view = served_within(request, allowed.scope)
         store: ConversationStore = request.app.state.conversations
-        history = store.turns(body.conversation_id) if body.conversation_id else []
-        result = answerer.answer(body.question, history, organization)
+        history = store.turns(body.conversation_id, caller.owner) if body.conversation_id else []
+        if not allowed.scope.everything:
+            history = confined(history, allowed.scope, view.engine.index.documents)
+        result = view.answerer.answer(body.question, history, allowed.organization)
+        check_within(view, result.quotes, result.suggestions)
         turn = result.turn()
         turn.quotes = [{"document_id": q.document_id, "char_start": q.char_start, "char_end": q.char_end}
                        for q in result.quotes]
-        turn.scope = organization or turn.organization
-        conversation_id = store.append(body.conversation_id, turn)
+        turn.scope = allowed.organization or turn.organization
+        conversation_id = store.append(body.conversation_id, turn, caller.owner)
         if result.abstained:
             feedback_api.keep_unanswered(request, turn.scope, body.question, REFUSED)
         return AskResponse(
@@ -198,16 +236,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     @app.get("/api/documents", response_model=DocumentList, tags=["documents"],
-             responses={**UNKNOWN_ORGANIZATION_RESPONSE, **BUSY_RESPONSE})
-    def documents(request: Request, organization: Annotated[str | None, Depends(organization_scope)]) -> DocumentList:
-        return DocumentList(documents=engine_of(request).documents(organization))
+             responses={**UNKNOWN_ORGANIZATION_RESPONSE, **ACCESS_RESPONSES, **BUSY_RESPONSE})
+    def documents(request: Request, allowed: Annotated[Access, Depends(access(STAFF, widget=True))]) -> DocumentList:
+        view = served_within(request, allowed.scope)
+        return DocumentList(documents=view.engine.documents(allowed.organization))
 
     @app.get("/api/documents/{document_id}", response_model=DocumentOut, tags=["documents"],
-             responses={404: {"description": "No such document"}, **BUSY_RESPONSE})
-    def document(request: Request, document_id: str) -> DocumentOut:
-        found = engine_of(request).document(document_id)
+             responses={404: {"description": "No such document, or not one the caller may see"},
+                        **ACCESS_RESPONSES, **BUSY_RESPONSE})
+    def document(request: Request, document_id: str,
+                 caller: Annotated[Caller, Depends(caller_of(STAFF, widget=True, anonymous=True))]) -> DocumentOut:
+        """Public and shared documents open for anyone with the link (the widget's quotes link here);
+        internal ones only for staff of their organisation."""
+        found = served_within(request, caller.scope).engine.document(document_id)
         if found is None:
-            raise HTTPException(404, detail=f"No document '{document_id}'. See /api/documents for the list.")
+            # The same answer for a document that does not exist and one the caller may not see.
+            raise HTTPException(404, detail="No such document. See /api/documents for the list.")
         return found
 
     return app

@@ -8,6 +8,9 @@ conversation, a client cannot pick one), the stored follow-up query is cut to
 ``MAX_QUERY_CHARS``, and when the store is full, conversations of a single question go first
 (oldest first), so a flood of one-off questions cannot push out the conversations people are in
 the middle of. A store that cannot be written (a full disk) costs the follow-up, not the answer.
+
+A conversation belongs to its ``owner`` (an account, or the widget's key; with accounts off,
+everyone): another caller who presents its id gets nothing from it, and starts a new one.
 """
 
 import json
@@ -25,7 +28,8 @@ log = logging.getLogger(__name__)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
     id TEXT PRIMARY KEY,
-    updated REAL NOT NULL
+    updated REAL NOT NULL,
+    owner TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS turns (
     conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
@@ -65,6 +69,9 @@ class ConversationStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.executescript(SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(conversations)")}
+            if "owner" not in columns:  # a store made before conversations had owners
+                db.execute("ALTER TABLE conversations ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
 
     @contextmanager
     def _connect(self):
@@ -77,11 +84,12 @@ class ConversationStore:
             finally:
                 db.close()
 
-    def turns(self, conversation_id: str) -> list[Turn]:
-        """Earlier turns of a live conversation, oldest first; [] for unknown or expired ones."""
+    def turns(self, conversation_id: str, owner: str = "") -> list[Turn]:
+        """Earlier turns of a live conversation of ``owner``, oldest first; [] for unknown or expired
+        ones, and for another owner's."""
         try:
             with self._connect() as db:
-                if not self._live(db, conversation_id):
+                if not self._live(db, conversation_id, owner):
                     return []
                 rows = db.execute(
                     "SELECT data FROM turns WHERE conversation_id = ? ORDER BY position", (conversation_id,)
@@ -91,18 +99,18 @@ class ConversationStore:
             return []
         return [Turn(**json.loads(data)) for (data,) in rows]
 
-    def append(self, conversation_id: str | None, turn: Turn) -> str:
-        """Add a turn to a live conversation, or start a new one; return the conversation's id."""
+    def append(self, conversation_id: str | None, turn: Turn, owner: str = "") -> str:
+        """Add a turn to a live conversation of ``owner``, or start a new one; return the conversation's id."""
         turn = replace(turn, query=turn.query[:MAX_QUERY_CHARS])
         now = time.time()
         try:
             with self._connect() as db:
-                if not (conversation_id and self._live(db, conversation_id)):
+                if not (conversation_id and self._live(db, conversation_id, owner)):
                     conversation_id = uuid.uuid4().hex
                 db.execute(
-                    "INSERT INTO conversations(id, updated) VALUES (?, ?) "
+                    "INSERT INTO conversations(id, updated, owner) VALUES (?, ?, ?) "
                     "ON CONFLICT(id) DO UPDATE SET updated = excluded.updated",
-                    (conversation_id, now),
+                    (conversation_id, now, owner),
                 )
                 position = db.execute(
                     "SELECT COALESCE(MAX(position), -1) + 1 FROM turns WHERE conversation_id = ?", (conversation_id,)
@@ -128,19 +136,18 @@ class ConversationStore:
             log.warning("Conversation store unreadable (%s)", error)
             return None
 
-    def turn_at(self, conversation_id: str, position: int) -> Turn | None:
-        """One turn of a live conversation; None when it is unknown or has expired."""
+    def turn_at(self, conversation_id: str, position: int, owner: str = "") -> Turn | None:
+        """One turn of a live conversation of ``owner``; None when it is unknown, has expired or is another's."""
         with self._connect() as db:
-            row = db.execute("SELECT updated FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
-            if row is None or row[0] < time.time() - self.ttl_seconds:
+            if not self._live(db, conversation_id, owner):
                 return None
             found = db.execute("SELECT data FROM turns WHERE conversation_id = ? AND position = ?",
                                (conversation_id, position)).fetchone()
         return Turn(**json.loads(found[0])) if found else None
 
-    def _live(self, db: sqlite3.Connection, conversation_id: str) -> bool:
-        row = db.execute("SELECT updated FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
-        return row is not None and row[0] >= time.time() - self.ttl_seconds
+    def _live(self, db: sqlite3.Connection, conversation_id: str, owner: str) -> bool:
+        row = db.execute("SELECT updated, owner FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+        return row is not None and row[0] >= time.time() - self.ttl_seconds and row[1] == owner
 
     def _prune(self, db: sqlite3.Connection, now: float) -> None:
         db.execute("DELETE FROM conversations WHERE updated < ?", (now - self.ttl_seconds,))

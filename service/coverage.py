@@ -8,6 +8,7 @@ organisation does it. Gaps are reported only for an organisation's own policies:
 practice, so an organisation with nothing but programme pages gets no gap report.
 """
 
+import copy
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -57,15 +58,22 @@ class Coverage:
                 chunks.sort(key=lambda c: -c.principles[principle_id])
         self.evidence = lru_cache(maxsize=8192)(self._evidence)
 
+    def within(self, engine: Engine) -> "Coverage":
+        """This coverage, seeing only the documents of a scoped engine (``Engine.within``); the
+        principle tags and evidence cache are shared."""
+        view = copy.copy(self)
+        view.engine = engine
+        return view
+
     def documents(self, organization: str | None) -> list[Document]:
         """Documents that can implement principles: the organisations' own, programme pages and the laws."""
         return [d for d in self.engine.index.documents.values()
-                if d.kind != EQUASS_KIND and d.visible_to(organization)]
+                if d.kind != EQUASS_KIND and d.visible_to(organization) and self.engine.allows(d)]
 
     def own_policies(self, organization: str) -> list[Document]:
         """The organisation's own policy documents: the ones a gap report is about."""
         return [d for d in self.engine.index.documents.values()
-                if d.organization == organization and not d.shared and d.kind == POLICY_KIND]
+                if d.organization == organization and not d.shared and d.kind == POLICY_KIND and self.engine.allows(d)]
 
     def strength(self, document_id: str, principle_id: str) -> float:
         chunks = self.by_document.get(document_id, {}).get(principle_id, [])
@@ -164,7 +172,7 @@ class Coverage:
         documents = self.engine.index.documents
         steps = []
         for number, principle in enumerate(PRINCIPLES, 1):
-            laws = [documents[i] for i in principle.legal_basis if i in documents]
+            laws = [documents[i] for i in principle.legal_basis if i in documents and self.engine.allows(documents[i])]
             step_documents = [self.step_document(c, "own") for c in self.covering(principle, organization, own)[:3]]
             description = self.description(principle)
             if description is not None:
@@ -188,7 +196,8 @@ class Coverage:
         found = []
         for document_id, by_principle in document_questions().items():
             document = self.engine.index.documents.get(document_id)
-            if document is not None and organization and document.organization == organization:
+            if (document is not None and organization and document.organization == organization
+                    and self.engine.allows(document)):
                 found += [{"question": q, "document_id": document_id} for q in by_principle.get(principle.id, [])]
         description = self.description(principle)
         if description is not None:

@@ -11,6 +11,7 @@ from ingest.records import Chunk, Document, Hit
 from ingest.settings import Settings
 from service.retrieval import Searcher
 from service.schemas import DocumentOut, DocumentSummary, Quote
+from service.scopes import EVERYTHING, Scope, ScopedSearcher, scoped_rows
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,9 @@ log = logging.getLogger(__name__)
 class Engine:
     settings: Settings
     index: Index
-    searcher: Searcher
+    searcher: Searcher | ScopedSearcher
+    # What this engine shows: everything, or one caller's documents (see ``within``).
+    scope: Scope = EVERYTHING
 
     @classmethod
     def load(cls, settings: Settings) -> "Engine":
@@ -33,10 +36,20 @@ class Engine:
         log.info("Loaded index %s: %d documents, %d chunks", index.path.name, len(index.documents), len(index.chunks))
         return cls(settings, index, Searcher(index, embedder, settings))
 
+    def within(self, scope: Scope) -> "Engine":
+        """This engine, seeing only the documents of ``scope``."""
+        if scope == self.scope:
+            return self
+        return Engine(self.settings, self.index, ScopedSearcher(self.searcher, scoped_rows(self.index, scope)), scope)
+
+    def allows(self, document: Document) -> bool:
+        return self.scope.allows(document)
+
     @cached_property
     def organizations(self) -> list[str]:
         """Organisations with documents of their own (shared laws and EQUASS material excluded)."""
-        return sorted({d.organization for d in self.index.documents.values() if d.organization and not d.shared})
+        return sorted({d.organization for d in self.index.documents.values()
+                       if d.organization and not d.shared and self.allows(d)})
 
     def quote(self, chunk: Chunk, start: int, end: int, score: float) -> Quote:
         """A quote of ``document.text[start:end]`` within ``chunk``, with its provenance."""
@@ -63,14 +76,14 @@ class Engine:
 
     def summary_of(self, document_id: str) -> DocumentSummary | None:
         document = self.index.documents.get(document_id)
-        return summary(document) if document else None
+        return summary(document) if document and self.allows(document) else None
 
     def documents(self, organization: str | None = None) -> list[DocumentSummary]:
-        return [summary(d) for d in self.index.documents.values() if d.visible_to(organization)]
+        return [summary(d) for d in self.index.documents.values() if d.visible_to(organization) and self.allows(d)]
 
     def document(self, document_id: str) -> DocumentOut | None:
         document = self.index.documents.get(document_id)
-        if document is None:
+        if document is None or not self.allows(document):
             return None
         return DocumentOut(
             **summary(document).model_dump(),
@@ -96,4 +109,6 @@ def summary(document: Document) -> DocumentSummary:
         kind=document.kind,
         shared=document.shared,
         chars=len(document.text),
+        visibility="public" if document.public else "internal",
+        indexed_at=document.indexed_at,
     )

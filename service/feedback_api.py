@@ -4,18 +4,22 @@ import csv
 import io
 from datetime import datetime, timezone
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from ingest.embedding import get_embedder
 from ingest.principles import BY_ID, PRINCIPLES, PrincipleTagger, closest_principle
+from service.access import ACCESS_RESPONSES, Caller, caller_of
+from service.accounts.store import STAFF
 from service.coverage import principle_summary
 from service.feedback import REFUSED, UNHELPFUL, FeedbackStore
 from service.organizations import UNKNOWN_ORGANIZATION_RESPONSE
-from service.principles_api import Organization, download, spreadsheet_cell
+from service.principles_api import CoordinatorAccess, download, spreadsheet_cell
 from service.schemas import FeedbackRequest
 
-router = APIRouter(tags=["feedback"])
+router = APIRouter(tags=["feedback"], responses=ACCESS_RESPONSES)
 
 REASON_LT = {REFUSED: "atsakymas nerastas", UNHELPFUL: "pažymėta kaip nenaudinga"}
 
@@ -40,10 +44,13 @@ def keep_unanswered(request: Request, organization: str | None, question: str, r
 
 
 @router.post("/api/feedback", responses={400: {"description": "The body cannot be read as text"},
-                                         404: {"description": "The answer is no longer kept (conversations expire)"}})
-def feedback(request: Request, body: FeedbackRequest) -> dict:
-    """A helpful / not-helpful vote on one answer; stored with the answer's quotes, never with who voted."""
-    turn = request.app.state.conversations.turn_at(body.conversation_id, body.position)
+                                         404: {"description": "No such answer in the caller's conversations "
+                                                              "(or no longer kept: conversations expire)"}})
+def feedback(request: Request, body: FeedbackRequest,
+             caller: Annotated[Caller, Depends(caller_of(STAFF, widget=True))]) -> dict:
+    """A helpful / not-helpful vote on one answer of the caller's own conversation; stored with the
+    answer's quotes, never with who voted."""
+    turn = request.app.state.conversations.turn_at(body.conversation_id, body.position, caller.owner)
     if turn is None:
         raise HTTPException(404, detail="That answer is no longer kept (conversations expire), so the vote was not "
                                         "stored. Ask the question again to rate the new answer.")
@@ -54,7 +61,8 @@ def feedback(request: Request, body: FeedbackRequest) -> dict:
 
 
 @router.get("/api/feedback", responses=UNKNOWN_ORGANIZATION_RESPONSE)
-def votes(request: Request, organization: Organization) -> dict:
+def votes(request: Request, allowed: CoordinatorAccess) -> dict:
+    organization = allowed.organization
     found = store_of(request).votes(organization)
     return {
         "organization": organization,
@@ -83,14 +91,15 @@ def grouped(request: Request, organization: str | None) -> list[dict]:
 
 
 @router.get("/api/unanswered", responses=UNKNOWN_ORGANIZATION_RESPONSE)
-def unanswered(request: Request, organization: Organization) -> dict:
-    return {"organization": organization, "groups": grouped(request, organization)}
+def unanswered(request: Request, allowed: CoordinatorAccess) -> dict:
+    return {"organization": allowed.organization, "groups": grouped(request, allowed.organization)}
 
 
 @router.get("/api/unanswered.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}, "description": "The unanswered questions as CSV"},
                        **UNKNOWN_ORGANIZATION_RESPONSE})
-def unanswered_csv(request: Request, organization: Organization) -> Response:
+def unanswered_csv(request: Request, allowed: CoordinatorAccess) -> Response:
+    organization = allowed.organization
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["Principas", "Klausimas", "Organizacija", "Priežastis", "Kartų", "Paskutinį kartą"])

@@ -9,8 +9,9 @@ with, so requests in flight finish on the old generation, and none ever sees a h
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.index_store import current_generation
@@ -18,21 +19,43 @@ from ingest.settings import Settings
 from service.answering import Answerer
 from service.coverage import Coverage
 from service.engine import Engine
+from service.scopes import Scope, answerer_within
 
 log = logging.getLogger(__name__)
+# Views kept per generation: one per organisation and kind of caller in use.
+MAX_VIEWS = 1024
 
 
 @dataclass
 class Served:
-    """Everything built from one index generation."""
+    """Everything built from one index generation, and its views for one scope each."""
 
     engine: Engine
     coverage: Coverage
     answerer: Answerer
+    _views: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def generation(self) -> Path:
         return self.engine.index.path
+
+    def within(self, scope: Scope) -> "Served":
+        """Engine, coverage and answerer that see only the documents of ``scope``."""
+        if scope.everything:
+            return self
+        with self._lock:
+            if scope in self._views:
+                self._views.move_to_end(scope)
+                return self._views[scope]
+        engine = self.engine.within(scope)
+        coverage = self.coverage.within(engine)
+        view = Served(engine, coverage, answerer_within(self.answerer, engine, coverage, scope))
+        with self._lock:
+            self._views[scope] = view
+            while len(self._views) > MAX_VIEWS:
+                self._views.popitem(last=False)
+        return view
 
 
 def load_served(settings: Settings) -> Served:

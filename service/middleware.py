@@ -1,6 +1,7 @@
-"""HTTP middleware that keeps the service standing: back-pressure, safe errors, safe content types.
+"""HTTP middleware that keeps the service standing: back-pressure, safe errors, safe content types,
+and the origins the widget may be embedded in.
 
-All three are plain ASGI middleware, so they also cover responses that FastAPI's exception
+All are plain ASGI middleware, so they also cover responses that FastAPI's exception
 handlers never see.
 """
 
@@ -12,6 +13,7 @@ import time
 import traceback
 
 import anyio
+from starlette.middleware.cors import CORSMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -136,3 +138,31 @@ class NoSniff:
             await send(message)
 
         await self.app(scope, receive, with_header)
+
+
+class OriginsOfKeys(CORSMiddleware):
+    """CORS for the widget's pages: the origins of ``EQUASS_CORS_ORIGINS`` and, with accounts on,
+    those of every live embed key (read from the database at most every ``refresh_seconds``, so a
+    new key works on every replica within that time). Cookies are never allowed cross-origin: the
+    widget authenticates with its key, which works only from the key's own origins."""
+
+    def __init__(self, app: ASGIApp, app_state, refresh_seconds: float = 10.0, **options):
+        super().__init__(app, **options)
+        self.app_state = app_state
+        self.refresh_seconds = refresh_seconds
+        self._origins: set[str] = set()
+        self._read_at = -math.inf
+        self._keys_version = -1
+
+    def is_allowed_origin(self, origin: str) -> bool:
+        return super().is_allowed_origin(origin) or origin.lower() in self.key_origins()
+
+    def key_origins(self) -> set[str]:
+        store = getattr(self.app_state, "accounts", None)
+        if store is None:
+            return set()
+        if time.monotonic() - self._read_at > self.refresh_seconds or store.keys_version != self._keys_version:
+            self._keys_version = store.keys_version
+            self._origins = store.embed_origins()
+            self._read_at = time.monotonic()
+        return self._origins

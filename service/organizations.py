@@ -5,12 +5,10 @@ scope: a typo in the widget's ``data-organization`` must be visible, and per-org
 (allowed chunks, name terms, coverage quotes) must only ever hold the organisations of the index.
 """
 
-from typing import Annotated
-
-from fastapi import HTTPException, Query, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from service.schemas import MAX_ORGANIZATION_CHARS, InvalidRequest, UnknownOrganizationError, plain_text
+from service.schemas import InvalidRequest, UnknownOrganizationError, plain_text
 
 # For the OpenAPI document of every endpoint that takes an organisation.
 UNKNOWN_ORGANIZATION_RESPONSE = {422: {"model": InvalidRequest | UnknownOrganizationError,
@@ -34,15 +32,6 @@ def known_organization(request: Request, name: str | None) -> str | None:
     if name not in engine.organizations:
         raise UnknownOrganization(name, engine.organizations)
     return name
-
-
-def organization_scope(
-    request: Request,
-    organization: Annotated[str | None, Query(max_length=MAX_ORGANIZATION_CHARS,
-                                              description="One of /api/organizations; unknown names get 422")] = None,
-) -> str | None:
-    """The ``organization`` query parameter, checked against the organisations of the index."""
-    return known_organization(request, organization)
 
 
 def unknown_organization_response(request: Request, error: UnknownOrganization) -> JSONResponse:

@@ -17,15 +17,20 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from ingest.principles import BY_ID, PRINCIPLES
+from service.access import ACCESS_RESPONSES, Access, access
+from service.accounts.store import COORDINATOR, STAFF
 from service.coverage import Coverage, principle_summary
-from service.organizations import UNKNOWN_ORGANIZATION_RESPONSE, organization_scope
+from service.organizations import UNKNOWN_ORGANIZATION_RESPONSE
 
-Organization = Annotated[str | None, Depends(organization_scope)]
+# Staff read principles and onboarding; coverage is for coordinators.
+StaffAccess = Annotated[Access, Depends(access(STAFF))]
+CoordinatorAccess = Annotated[Access, Depends(access(COORDINATOR))]
+RESPONSES = {**UNKNOWN_ORGANIZATION_RESPONSE, **ACCESS_RESPONSES}
 # Characters that make a spreadsheet read a cell as a formula (and tab and carriage return,
 # which some programs strip before looking).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-router = APIRouter(tags=["principles"])
+router = APIRouter(tags=["principles"], responses=RESPONSES)
 
 LEVEL_LT = {"strong": "stiprus", "partial": "dalinis", "none": "nėra"}
 KIND_LT = {"policy": "organizacijos dokumentas", "programme": "programos aprašas", "law": "įstatymas",
@@ -44,11 +49,12 @@ def decimal_comma(value: float) -> str:
     return f"{value:.3f}".replace(".", ",")
 
 
-def coverage_of(request: Request) -> Coverage:
-    coverage = getattr(request.app.state, "coverage", None)
-    if coverage is None:
+def coverage_of(request: Request, allowed: Access) -> Coverage:
+    """The coverage of the served generation, as the request's scope sees it."""
+    served = getattr(request.app.state, "served", None)
+    if served is None:
         raise HTTPException(503, detail=request.app.state.not_ready_reason)
-    return coverage
+    return served.within(allowed.scope).coverage
 
 
 def download(content: bytes, media_type: str, name: str) -> Response:
@@ -57,13 +63,14 @@ def download(content: bytes, media_type: str, name: str) -> Response:
 
 
 @router.get("/api/organizations")
-def organizations(request: Request) -> dict:
-    return {"organizations": coverage_of(request).engine.organizations}
+def organizations(request: Request, allowed: StaffAccess) -> dict:
+    return {"organizations": coverage_of(request, allowed).engine.organizations}
 
 
-@router.get("/api/principles", responses=UNKNOWN_ORGANIZATION_RESPONSE)
-def principles(request: Request, organization: Organization) -> dict:
-    coverage = coverage_of(request)
+@router.get("/api/principles")
+def principles(request: Request, allowed: StaffAccess) -> dict:
+    organization = allowed.organization
+    coverage = coverage_of(request, allowed)
     result = []
     for principle in PRINCIPLES:
         description = coverage.description(principle)
@@ -76,12 +83,12 @@ def principles(request: Request, organization: Organization) -> dict:
     return {"organization": organization, "principles": result}
 
 
-@router.get("/api/principles/{principle_id}",
-            responses={404: {"description": "No such principle"}, **UNKNOWN_ORGANIZATION_RESPONSE})
-def principle(request: Request, principle_id: str, organization: Organization) -> dict:
+@router.get("/api/principles/{principle_id}", responses={404: {"description": "No such principle"}})
+def principle(request: Request, principle_id: str, allowed: StaffAccess) -> dict:
     if principle_id not in BY_ID:
         raise HTTPException(404, detail=f"No principle '{principle_id}'. Known: {', '.join(BY_ID)}")
-    coverage = coverage_of(request)
+    organization = allowed.organization
+    coverage = coverage_of(request, allowed)
     selected = BY_ID[principle_id]
     description = coverage.description(selected)
     return {
@@ -97,9 +104,9 @@ def principle(request: Request, principle_id: str, organization: Organization) -
     }
 
 
-@router.get("/api/coverage", responses=UNKNOWN_ORGANIZATION_RESPONSE)
-def coverage_matrix(request: Request, organization: Organization) -> dict:
-    return coverage_of(request).matrix(organization)
+@router.get("/api/coverage")
+def coverage_matrix(request: Request, allowed: CoordinatorAccess) -> dict:
+    return coverage_of(request, allowed).matrix(allowed.organization)
 
 
 def matrix_rows(matrix: dict) -> list[list]:
@@ -134,11 +141,11 @@ def evidence_rows(matrix: dict, base_url: str) -> list[list]:
 
 
 @router.get("/api/coverage.csv", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}, "description": "The coverage table as CSV"},
-                       **UNKNOWN_ORGANIZATION_RESPONSE})
-def coverage_csv(request: Request, organization: Organization) -> Response:
+            responses={200: {"content": {"text/csv": {}}, "description": "The coverage table as CSV"}})
+def coverage_csv(request: Request, allowed: CoordinatorAccess) -> Response:
     """The coverage table and, below it, the gaps, as a CSV for Lithuanian Excel (``;``, decimal comma)."""
-    matrix = coverage_of(request).matrix(organization)
+    organization = allowed.organization
+    matrix = coverage_of(request, allowed).matrix(organization)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     for rows in (matrix_rows(matrix), [[]], [["Spragos"]], gap_rows(matrix)):
@@ -150,11 +157,11 @@ def coverage_csv(request: Request, organization: Organization) -> Response:
 
 
 @router.get("/api/coverage.xlsx", response_class=Response,
-            responses={200: {"content": {XLSX_TYPE: {}}, "description": "The coverage workbook"},
-                       **UNKNOWN_ORGANIZATION_RESPONSE})
-def coverage_xlsx(request: Request, organization: Organization) -> Response:
+            responses={200: {"content": {XLSX_TYPE: {}}, "description": "The coverage workbook"}})
+def coverage_xlsx(request: Request, allowed: CoordinatorAccess) -> Response:
     """The same as a workbook: the coverage table, the gaps and the evidence quote of every covered cell."""
-    matrix = coverage_of(request).matrix(organization)
+    organization = allowed.organization
+    matrix = coverage_of(request, allowed).matrix(organization)
     workbook = Workbook()
     sheets = (("Aprėptis", matrix_rows(matrix)), ("Spragos", gap_rows(matrix)),
               ("Citatos", evidence_rows(matrix, str(request.base_url).rstrip("/"))))
@@ -178,6 +185,6 @@ def coverage_xlsx(request: Request, organization: Organization) -> Response:
     return download(out.getvalue(), XLSX_TYPE, f"aprėptis-{organization or 'visos'}.xlsx")
 
 
-@router.get("/api/onboarding", responses=UNKNOWN_ORGANIZATION_RESPONSE)
-def onboarding(request: Request, organization: Organization) -> dict:
-    return {"organization": organization, "steps": coverage_of(request).onboarding(organization)}
+@router.get("/api/onboarding")
+def onboarding(request: Request, allowed: StaffAccess) -> dict:
+    return {"organization": allowed.organization, "steps": coverage_of(request, allowed).onboarding(allowed.organization)}

@@ -63,6 +63,8 @@ class DocumentSummary(BaseModel):
     kind: str
     shared: bool
     chars: int
+    visibility: str = Field("internal", description="public (published, the widget may quote it) or internal")
+    indexed_at: str | None = Field(None, description="When its text was last indexed (ISO 8601, UTC)")
 
 
 class DocumentOut(DocumentSummary):

@@ -100,7 +100,49 @@
       "onb.progress": "Pažanga",
       "onb.of": "iš",
       "onb.done": "Perskaičiau",
-      "onb.ask": "Paklauskite asistento"
+      "onb.ask": "Paklauskite asistento",
+      "nav.uploads": "Dokumentai",
+      "signOut": "Atsijungti",
+      "refused.title": "Šis puslapis jums neprieinamas",
+      "refused.text": "Jo turinys skirtas kitam vaidmeniui. Jei manote, kad tai klaida, kreipkitės į administratorių.",
+      "login.title": "Prisijungimas",
+      "login.username": "Naudotojo vardas",
+      "login.password": "Slaptažodis",
+      "login.submit": "Prisijungti",
+      "login.wrong": "Neteisingas naudotojo vardas arba slaptažodis.",
+      "login.tooMany": "Per daug nesėkmingų bandymų. Bandykite vėl po {seconds} s.",
+      "login.stale": "Puslapis pasenęs: perkraukite jį ir bandykite dar kartą.",
+      "up.title": "Organizacijos dokumentai",
+      "up.intro": "Įkelkite politikas ir tvarkas: asistentas jas perskaitys ir ims cituoti, kai tik jos bus suindeksuotos – nieko perkrauti nereikia.",
+      "up.files": "Failai",
+      "up.accepts": "Priimami: {types}; kiekvienas iki {size} MB, iki {count} failų vienu kartu.",
+      "up.visibility": "Kas gali matyti",
+      "up.internal": "Tik mūsų darbuotojai",
+      "up.public": "Viešas (svetainės valdiklis gali cituoti)",
+      "up.submit": "Įkelti",
+      "up.progress": "Eiga",
+      "up.documents": "Dokumentai",
+      "up.document": "Dokumentas",
+      "up.seenBy": "Matomumas",
+      "up.indexed": "Suindeksuota",
+      "up.withdraw": "Atšaukti",
+      "up.confirmWithdraw": "Atšaukti dokumentą „{title}“? Asistentas jo nebecituos.",
+      "up.stage.queued": "Laukia eilėje…",
+      "up.stage.reading": "Skaitomi failai",
+      "up.stage.embedding": "Indeksuojama",
+      "up.stage.writing": "Įrašomas indeksas…",
+      "up.stage.loading": "Asistentas įkelia naują indeksą…",
+      "up.stage.done": "Baigta: asistentas jau atsako iš naujų dokumentų.",
+      "up.stage.failed": "Nepavyko.",
+      "up.result.pending": "laukia",
+      "up.result.added": "pridėtas",
+      "up.result.updated": "atnaujintas",
+      "up.result.unchanged": "nepasikeitė",
+      "up.result.refused": "atmestas",
+      "up.result.withdrawn": "atšauktas",
+      "up.vis.public": "viešas",
+      "up.vis.internal": "vidinis",
+      "up.none": "Dokumentų dar nėra."
     },
     en: {
       "brand": "EQUASS assistant",
@@ -198,7 +240,49 @@
       "onb.progress": "Progress",
       "onb.of": "of",
       "onb.done": "I have read this",
-      "onb.ask": "Ask the assistant"
+      "onb.ask": "Ask the assistant",
+      "nav.uploads": "Documents",
+      "signOut": "Sign out",
+      "refused.title": "This page is not open to you",
+      "refused.text": "It is meant for another role. If you think this is a mistake, ask your administrator.",
+      "login.title": "Sign in",
+      "login.username": "User name",
+      "login.password": "Password",
+      "login.submit": "Sign in",
+      "login.wrong": "Wrong user name or password.",
+      "login.tooMany": "Too many failed attempts. Try again in {seconds} s.",
+      "login.stale": "The page is out of date: reload it and try again.",
+      "up.title": "Your organisation's documents",
+      "up.intro": "Upload policies and procedures: the assistant reads them and quotes them as soon as they are indexed, with no restart.",
+      "up.files": "Files",
+      "up.accepts": "Accepted: {types}; each up to {size} MB, up to {count} files at a time.",
+      "up.visibility": "Who may see them",
+      "up.internal": "Our staff only",
+      "up.public": "Public (the website widget may quote them)",
+      "up.submit": "Upload",
+      "up.progress": "Progress",
+      "up.documents": "Documents",
+      "up.document": "Document",
+      "up.seenBy": "Visibility",
+      "up.indexed": "Indexed",
+      "up.withdraw": "Withdraw",
+      "up.confirmWithdraw": "Withdraw “{title}”? The assistant will no longer quote it.",
+      "up.stage.queued": "Waiting in the queue…",
+      "up.stage.reading": "Reading files",
+      "up.stage.embedding": "Indexing",
+      "up.stage.writing": "Writing the index…",
+      "up.stage.loading": "The assistant is loading the new index…",
+      "up.stage.done": "Done: the assistant now answers from the new documents.",
+      "up.stage.failed": "Failed.",
+      "up.result.pending": "waiting",
+      "up.result.added": "added",
+      "up.result.updated": "updated",
+      "up.result.unchanged": "unchanged",
+      "up.result.refused": "refused",
+      "up.result.withdrawn": "withdrawn",
+      "up.vis.public": "public",
+      "up.vis.internal": "internal",
+      "up.none": "No documents yet."
     }
   };
 
@@ -276,13 +360,21 @@
   }
 
   /* organizations: the known names, when the server refused an unknown organisation (422). */
-  function ApiError(status, message, organizations) {
+  function ApiError(status, message, organizations, retryAfter) {
     this.status = status;
     this.message = message;
     this.organizations = organizations || null;
+    this.retryAfter = retryAfter || null;
   }
 
-  /* fetch JSON; rejects with ApiError(0) when the server cannot be reached. */
+  /* The session's CSRF token (signed in), sent with every request that changes something. */
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : null;
+  }
+
+  /* fetch JSON; rejects with ApiError(0) when the server cannot be reached. options.form sends a
+   * FormData (an upload) as it is. */
   function api(path, options) {
     options = options || {};
     var init = { method: options.method || "GET", headers: { "Accept": "application/json" } };
@@ -290,11 +382,13 @@
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(options.body);
     }
+    if (options.form !== undefined) init.body = options.form;
+    if (init.method !== "GET" && csrfToken()) init.headers["X-CSRF-Token"] = csrfToken();
     return fetch(path, init).then(function (response) {
       if (!response.ok) {
         return response.json().catch(function () { return {}; }).then(function (data) {
           throw new ApiError(response.status, typeof data.detail === "string" ? data.detail : "",
-            Array.isArray(data.organizations) ? data.organizations : null);
+            Array.isArray(data.organizations) ? data.organizations : null, response.headers.get("Retry-After"));
         });
       }
       return response.json();
@@ -432,6 +526,11 @@
     applyLanguage();
     var toggle = document.getElementById("lang-toggle");
     if (toggle) toggle.addEventListener("click", function () { setLanguage(lang === "lt" ? "en" : "lt"); });
+    var signOut = document.getElementById("sign-out");
+    if (signOut) signOut.addEventListener("click", function () {
+      api("/api/session", { method: "DELETE" }).then(function () { window.location.href = "/login"; },
+        function () { window.location.href = "/login"; });
+    });
   });
 
   window.Equass = {

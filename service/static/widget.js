@@ -1,5 +1,8 @@
 /* The embeddable assistant:
  *   <script src="https://ASSISTANT-HOST/widget.js" data-organization="..." data-lang="lt"></script>
+ * or, on a service with accounts, with the organisation's embed key (it works only from the key's
+ * allowed origins, and sees the organisation's public and the shared documents):
+ *   <script src="https://ASSISTANT-HOST/widget.js" data-key="ek_..."></script>
  * adds a floating button that opens a chat panel talking to /api/ask on the host the script came
  * from. It lives in a Shadow DOM so the host page's CSS does not reach it. The host page's origin
  * must be listed in the assistant's EQUASS_CORS_ORIGINS setting. Answers are inserted as text only. */
@@ -11,6 +14,13 @@
 
   var base = new URL(".", script.src);
   var organization = script.getAttribute("data-organization") || null;
+  var embedKey = script.getAttribute("data-key") || null;
+
+  function headers() {
+    var result = { "Content-Type": "application/json", "Accept": "application/json" };
+    if (embedKey) result["X-Embed-Key"] = embedKey;
+    return result;
+  }
   var LANG_KEY = "equass-widget-lang";
   var TEXT = {
     lt: {
@@ -210,7 +220,7 @@
       return el("button", { type: "button", class: "vote", "aria-pressed": "false", onclick: function () {
         buttons.forEach(function (b) { b.disabled = true; });
         fetch(new URL("api/feedback", base).href, {
-          method: "POST", headers: { "Content-Type": "application/json", "Accept": "application/json" },
+          method: "POST", headers: headers(),
           body: JSON.stringify({ conversation_id: response.conversation_id, position: response.position, helpful: helpful })
         }).then(function (answer) {
           if (!answer.ok) throw new Error("HTTP " + answer.status);
@@ -259,7 +269,7 @@
     setBusy(true);
     fetch(new URL("api/ask", base).href, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      headers: headers(),
       body: JSON.stringify({ question: question, conversation_id: conversationId, organization: organization })
     }).then(function (response) {
       if (response.ok) return response.json();
