@@ -9,6 +9,7 @@ import uvicorn
 from ingest.embedding import quiet_libraries
 from ingest.settings import get_settings
 from service.app import create_app
+from service.middleware import MAX_RETRY_AFTER
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,7 +25,8 @@ def main(argv: list[str] | None = None) -> None:
     # Access logs carry query strings, i.e. what staff typed: they stay off.
     # uvicorn's own start-up lines are left out: the service logs when it serves an index generation.
     logging.getLogger("service").info("Starting on http://%s:%d (Ctrl+C stops)", args.host, args.port)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False, log_level="warning")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False, log_level="warning",
+                timeout_keep_alive=MAX_RETRY_AFTER + 5)
 
 
 if __name__ == "__main__":

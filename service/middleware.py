@@ -17,6 +17,10 @@ from starlette.middleware.cors import CORSMiddleware
 
 log = logging.getLogger(__name__)
 
+# The longest Retry-After a busy answer gives. Idle connections are kept open longer than this, so
+# a client that waits as told and asks again on the same connection does not find it closed.
+MAX_RETRY_AFTER = 30
+
 ASGIApp = object  # any ASGI application: ``await app(scope, receive, send)``
 
 
@@ -74,7 +78,7 @@ class ConcurrencyLimit:
 
     def retry_after(self) -> int:
         """Seconds until the queue has probably drained."""
-        return max(1, min(30, math.ceil((self.waiting + self.limit) * self.average_seconds / self.limit)))
+        return max(1, min(MAX_RETRY_AFTER, math.ceil((self.waiting + self.limit) * self.average_seconds / self.limit)))
 
     async def _busy(self, send) -> None:
         seconds = self.retry_after()
