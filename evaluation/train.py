@@ -28,7 +28,7 @@ from service.quote_selection import answer_pool, choose
 from service.rescoring import AnswerModel, LinearModel
 
 # Limits the settings are chosen under (on the tuning questions): staff trust an exact quote, so
-# a wrong one misleads more than a refusal, which lists the documents to look at.
+# a wrong one misleads more than a refusal, which points at the nearest passages to read.
 WRONG_LIMIT = 0.05
 UNANSWERABLE_REFUSED = 0.85
 REGULARISATION = 1.0

@@ -10,11 +10,11 @@ from pydantic import BaseModel, Field
 from service.access import ACCESS_RESPONSES, Access, Caller, access, caller_of
 from service.accounts.store import ADMINISTRATOR, COORDINATOR, AccountError, AccountStore
 from service.organizations import UNKNOWN_ORGANIZATION_RESPONSE
+from service.schemas import UNREADABLE_BODY_RESPONSE
 
 router = APIRouter(tags=["administration"], responses={**ACCESS_RESPONSES,
                                                         409: {"description": "Refused; the detail says why"}})
 AdminCaller = Annotated[Caller, Depends(caller_of(ADMINISTRATOR))]
-UNREADABLE_BODY = {400: {"description": "The body cannot be read as JSON"}}
 
 
 class NewOrganization(BaseModel):
@@ -56,7 +56,7 @@ def organizations(request: Request, caller: AdminCaller) -> dict:
     return {"organizations": store_of(request).organizations()}
 
 
-@router.post("/api/admin/organizations", status_code=201, responses=UNREADABLE_BODY)
+@router.post("/api/admin/organizations", status_code=201, responses=UNREADABLE_BODY_RESPONSE)
 def add_organization(request: Request, body: NewOrganization, caller: AdminCaller) -> dict:
     store = store_of(request)
     try:
@@ -72,7 +72,7 @@ def accounts(request: Request, caller: AdminCaller) -> dict:
     return {"accounts": [asdict(a) for a in store_of(request).accounts()]}
 
 
-@router.post("/api/admin/accounts", status_code=201, responses=UNREADABLE_BODY)
+@router.post("/api/admin/accounts", status_code=201, responses=UNREADABLE_BODY_RESPONSE)
 def add_account(request: Request, body: NewAccount, caller: AdminCaller) -> dict:
     store = store_of(request)
     try:
@@ -83,7 +83,7 @@ def add_account(request: Request, body: NewAccount, caller: AdminCaller) -> dict
     return asdict(created)
 
 
-@router.patch("/api/admin/accounts/{account_id}", responses=UNREADABLE_BODY)
+@router.patch("/api/admin/accounts/{account_id}", responses=UNREADABLE_BODY_RESPONSE)
 def change_account(request: Request, account_id: int, body: AccountChange, caller: AdminCaller) -> dict:
     store = store_of(request)
     try:
@@ -101,7 +101,7 @@ def embed_keys(request: Request, caller: AdminCaller) -> dict:
     return {"embed_keys": [asdict(k) for k in store_of(request).embed_keys()]}
 
 
-@router.post("/api/admin/embed-keys", status_code=201, responses=UNREADABLE_BODY)
+@router.post("/api/admin/embed-keys", status_code=201, responses=UNREADABLE_BODY_RESPONSE)
 def add_embed_key(request: Request, body: NewEmbedKey, caller: AdminCaller) -> dict:
     """A widget key of one organisation, usable from the given origins; the key is shown only here."""
     store = store_of(request)

@@ -29,7 +29,7 @@ from service.generations import GenerationWatcher, Served
 from service.middleware import ConcurrencyLimit, ErrorsWithoutInput, NoSniff, OriginsOfKeys
 from service.organizations import UNKNOWN_ORGANIZATION_RESPONSE, UnknownOrganization, unknown_organization_response
 from service.schemas import (MAX_QUESTION_CHARS, AskRequest, AskResponse, DocumentList, DocumentOut, SearchResponse,
-                             Suggestion, words)
+                             UNREADABLE_BODY_RESPONSE, Suggestion, words)
 from service.scopes import confined
 from service.session_api import sign_in_limiter
 from service.uploads import UploadManager
@@ -205,7 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return SearchResponse(hits=view.engine.search(q, k, allowed.organization))
 
     @app.post("/api/ask", response_model=AskResponse, tags=["ask"],
-              responses={400: {"description": "The body cannot be read as text"}, **UNKNOWN_ORGANIZATION_RESPONSE,
+              responses={**UNREADABLE_BODY_RESPONSE, **UNKNOWN_ORGANIZATION_RESPONSE,
                          **ACCESS_RESPONSES, **BUSY_RESPONSE})
     def ask(request: Request, body: AskRequest,
             caller: Annotated[Caller, Depends(caller_of(STAFF, widget=True))]) -> AskResponse:

@@ -17,7 +17,7 @@ from service.coverage import principle_summary
 from service.feedback import REFUSED, UNHELPFUL, FeedbackStore
 from service.organizations import UNKNOWN_ORGANIZATION_RESPONSE
 from service.principles_api import CoordinatorAccess, download, spreadsheet_cell
-from service.schemas import FeedbackRequest
+from service.schemas import UNREADABLE_BODY_RESPONSE, FeedbackRequest
 
 router = APIRouter(tags=["feedback"], responses=ACCESS_RESPONSES)
 
@@ -43,7 +43,7 @@ def keep_unanswered(request: Request, organization: str | None, question: str, r
     store_of(request).add_unanswered(organization, question, reason, principle)
 
 
-@router.post("/api/feedback", responses={400: {"description": "The body cannot be read as text"},
+@router.post("/api/feedback", responses={**UNREADABLE_BODY_RESPONSE,
                                          404: {"description": "No such answer in the caller's conversations "
                                                               "(or no longer kept: conversations expire)"}})
 def feedback(request: Request, body: FeedbackRequest,

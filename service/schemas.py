@@ -85,6 +85,10 @@ class AskRequest(BaseModel):
         None, description="One of /api/organizations; an unknown name is refused with 422")
 
 
+# A JSON body that cannot be parsed (not UTF-8, not JSON): FastAPI answers 400.
+UNREADABLE_BODY_RESPONSE = {400: {"description": "The body cannot be read as JSON"}}
+
+
 class Suggestion(BaseModel):
     document_id: str
     title: str

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from ingest.settings import Settings
 from service.access import (ACCESS_RESPONSES, CSRF_HEADER, SESSION_COOKIE, SIGN_IN_COOKIE, Caller, caller_of,
                             same_token)
+from service.schemas import UNREADABLE_BODY_RESPONSE
 
 router = APIRouter(tags=["session"])
 
@@ -87,7 +88,7 @@ def session(request: Request, caller: Annotated[Caller, Depends(caller_of(None, 
 
 
 @router.post("/api/session", response_model=SessionOut,
-             responses={400: {"description": "The body cannot be read as JSON"},
+             responses={**UNREADABLE_BODY_RESPONSE,
                         403: {"description": "Accounts are off, or the sign-in form's CSRF token is missing"},
                         401: {"description": "Wrong user name or password"},
                         429: {"description": "Too many failed sign-ins; see Retry-After"}})
