@@ -56,7 +56,7 @@ def run_question(answerer, question: GoldQuestion):
 
 def outcome(answerer, question: GoldQuestion, answer) -> Outcome:
     documents = answerer.engine.index.documents
-    nearest = answer.nearest
+    nearest = getattr(answer, "nearest", [])  # the first version's answers (the "before" numbers) have none
     exact = all(q.text == documents[q.document_id].text[q.char_start:q.char_end] for q in [*answer.quotes, *nearest])
     return Outcome(question, answer.abstained, [(q.document_id, q.text) for q in answer.quotes], exact,
                    [(q.document_id, q.text) for q in nearest])
