@@ -196,18 +196,15 @@ def write_generation(
     name = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     staging = generations / f".{name}.partial"
     final = generations / name
-    link = index_dir / f".current.{name}"
     try:
         staging.mkdir()
         _write_files(staging, manifest, name, documents, chunks, embeddings, lexical, quote_vectors, quote_spans)
         os.replace(staging, final)
-        os.symlink(Path("generations") / name, link)
-        os.replace(link, index_dir / "current")
+        point_current(index_dir, name)
     except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
         if current_generation(index_dir) != final.resolve():
             shutil.rmtree(final, ignore_errors=True)
-        link.unlink(missing_ok=True)
         if isinstance(error, OSError):
             if error.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise IndexWriteError(f"The disk holding {index_dir} is full. The unfinished index was removed and "
@@ -215,8 +212,18 @@ def write_generation(
             raise IndexWriteError(f"Writing the index in {index_dir} failed ({error.strerror or error}). The "
                                   "unfinished index was removed and the serving index is unchanged.") from error
         raise
-    _prune(generations, keep=final)
+    prune_generations(index_dir, keep=final)
     return final
+
+
+def point_current(index_dir: Path, name: str) -> None:
+    """Switch ``current`` to the complete generation ``name`` in one atomic step."""
+    link = index_dir / f".current.{name}"
+    try:
+        os.symlink(Path("generations") / name, link)
+        os.replace(link, index_dir / "current")
+    finally:
+        link.unlink(missing_ok=True)
 
 
 def _write_files(staging: Path, manifest: dict, name: str, documents: list[Document], chunks: list[Chunk],
@@ -239,8 +246,9 @@ def _write_files(staging: Path, manifest: dict, name: str, documents: list[Docum
     (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def _prune(generations: Path, keep: Path) -> None:
+def prune_generations(index_dir: Path, keep: Path) -> None:
     """Drop old generations (a reader still holding one has it loaded in memory already)."""
+    generations = index_dir / "generations"
     names = sorted(p for p in generations.iterdir() if p.is_dir() and not p.name.startswith("."))
     for old in names[:-KEEP_GENERATIONS]:
         if old != keep:

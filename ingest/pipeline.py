@@ -217,23 +217,27 @@ def _unique_ids(arrived: list[PreparedDocument], previous, roots: list[Path], re
 
 def ingest(paths: list[Path], index_dir: Path, settings: Settings, organization: str | None = None,
            show_progress: bool = True, on_wait: Callable[[str], None] = log.warning,
-           on_progress: ProgressCallback | None = None) -> IngestReport:
+           on_progress: ProgressCallback | None = None, keep_missing_files: bool = False) -> IngestReport:
     """Build or update the index at ``index_dir`` from ``paths``. One ingest per index at a time:
     a second one waits for the first (telling ``on_wait``), so neither loses the other's documents.
-    ``on_progress`` is told each step of reading and embedding."""
+    ``on_progress`` is told each step of reading and embedding. A document whose file is gone is
+    removed, unless ``keep_missing_files`` (replicas: its file may be on another machine); a document
+    under ``paths`` that was not read again is removed either way."""
     started = time.perf_counter()
     ensure_writable(index_dir)
     embedder = get_embedder(settings)
     with ingest_lock(index_dir, settings.ingest_lock_wait_seconds, on_wait):
         remove_partial_generations(index_dir)
-        report = _ingest_locked(paths, index_dir, settings, organization, show_progress, embedder, on_progress)
+        report = _ingest_locked(paths, index_dir, settings, organization, show_progress, embedder, on_progress,
+                                keep_missing_files)
     report.seconds = time.perf_counter() - started
     report.peak_memory_bytes = peak_memory_bytes()
     return report
 
 
 def _ingest_locked(paths: list[Path], index_dir: Path, settings: Settings, organization: str | None,
-                   show_progress: bool, embedder, on_progress: ProgressCallback | None) -> IngestReport:
+                   show_progress: bool, embedder, on_progress: ProgressCallback | None,
+                   keep_missing_files: bool) -> IngestReport:
     report = IngestReport()
     previous = _previous_index(index_dir, settings, embedder.dimension)
     discovery = discover(paths)
@@ -260,7 +264,7 @@ def _ingest_locked(paths: list[Path], index_dir: Path, settings: Settings, organ
         for old in previous.documents.values():
             if old.document_id in documents:
                 continue
-            source_gone = not Path(old.source_path).exists()
+            source_gone = not keep_missing_files and not Path(old.source_path).exists()
             replaced = _is_under(old.source_path, roots) and str(Path(old.source_path).resolve()) not in failed_sources
             if source_gone or replaced:
                 report.removed.append(old.document_id)
