@@ -1,4 +1,5 @@
-"""A bounded conversation store in SQLite, so threads survive a restart.
+"""A bounded conversation store in the database, so threads survive a restart and (with PostgreSQL)
+continue on any replica.
 
 What staff typed is kept here only to resolve follow-ups: it is never logged, expires after
 ``conversation_ttl_hours`` and the store keeps at most ``conversation_max`` conversations.
@@ -15,30 +16,17 @@ everyone): another caller who presents its id gets nothing from it, and starts a
 
 import json
 import logging
-import sqlite3
-import threading
 import time
 import uuid
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.accounts.tables import conversations, turns
 
 log = logging.getLogger(__name__)
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS conversations (
-    id TEXT PRIMARY KEY,
-    updated REAL NOT NULL,
-    owner TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE IF NOT EXISTS turns (
-    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-    position INTEGER NOT NULL,
-    data TEXT NOT NULL,
-    PRIMARY KEY (conversation_id, position)
-);
-CREATE INDEX IF NOT EXISTS conversations_updated ON conversations(updated);
-"""
 # A follow-up's query carries the previous query along; kept to this length (newest words first),
 # it cannot grow with every turn.
 MAX_QUERY_CHARS = 1000
@@ -60,68 +48,48 @@ class Turn:
 
 
 class ConversationStore:
-    def __init__(self, path: Path, ttl_hours: float, max_conversations: int, max_turns: int):
-        self.path = path
+    def __init__(self, engine: Engine, ttl_hours: float, max_conversations: int, max_turns: int):
+        self.engine = engine
         self.ttl_seconds = ttl_hours * 3600
         self.max_conversations = max_conversations
         self.max_turns = max_turns
-        self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(SCHEMA)
-            columns = {row[1] for row in db.execute("PRAGMA table_info(conversations)")}
-            if "owner" not in columns:  # a store made before conversations had owners
-                db.execute("ALTER TABLE conversations ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
-
-    @contextmanager
-    def _connect(self):
-        with self._lock:
-            db = sqlite3.connect(self.path)
-            try:
-                db.execute("PRAGMA foreign_keys = ON")
-                yield db
-                db.commit()
-            finally:
-                db.close()
 
     def turns(self, conversation_id: str, owner: str = "") -> list[Turn]:
         """Earlier turns of a live conversation of ``owner``, oldest first; [] for unknown or expired
         ones, and for another owner's."""
         try:
-            with self._connect() as db:
+            with self.engine.connect() as db:
                 if not self._live(db, conversation_id, owner):
                     return []
-                rows = db.execute(
-                    "SELECT data FROM turns WHERE conversation_id = ? ORDER BY position", (conversation_id,)
-                ).fetchall()
-        except sqlite3.Error as error:
-            log.warning("Conversation store unreadable (%s); the question is answered without its history", error)
+                rows = db.execute(select(turns.c.data).where(turns.c.conversation_id == conversation_id)
+                                  .order_by(turns.c.position)).scalars().all()
+        except SQLAlchemyError as error:
+            log.warning("Conversation store unreadable (%s); the question is answered without its history",
+                        type(error).__name__)
             return []
-        return [Turn(**json.loads(data)) for (data,) in rows]
+        return [Turn(**json.loads(data)) for data in rows]
 
     def append(self, conversation_id: str | None, turn: Turn, owner: str = "") -> str:
         """Add a turn to a live conversation of ``owner``, or start a new one; return the conversation's id."""
         turn = replace(turn, query=turn.query[:MAX_QUERY_CHARS])
         now = time.time()
         try:
-            with self._connect() as db:
-                if not (conversation_id and self._live(db, conversation_id, owner)):
+            with self.engine.begin() as db:
+                if conversation_id and self._live(db, conversation_id, owner, for_update=True):
+                    db.execute(update(conversations).where(conversations.c.id == conversation_id).values(updated=now))
+                else:
                     conversation_id = uuid.uuid4().hex
-                db.execute(
-                    "INSERT INTO conversations(id, updated, owner) VALUES (?, ?, ?) "
-                    "ON CONFLICT(id) DO UPDATE SET updated = excluded.updated",
-                    (conversation_id, now, owner),
-                )
-                position = db.execute(
-                    "SELECT COALESCE(MAX(position), -1) + 1 FROM turns WHERE conversation_id = ?", (conversation_id,)
-                ).fetchone()[0]
-                db.execute("INSERT INTO turns VALUES (?, ?, ?)",
-                           (conversation_id, position, json.dumps(asdict(turn), ensure_ascii=False)))
-                db.execute("DELETE FROM turns WHERE conversation_id = ? AND position <= ?",
-                           (conversation_id, position - self.max_turns))
+                    db.execute(insert(conversations).values(id=conversation_id, updated=now, owner=owner))
+                position = db.execute(select(func.coalesce(func.max(turns.c.position), -1) + 1)
+                                      .where(turns.c.conversation_id == conversation_id)).scalar_one()
+                db.execute(insert(turns).values(conversation_id=conversation_id, position=position,
+                                                data=json.dumps(asdict(turn), ensure_ascii=False)))
+                db.execute(delete(turns).where(turns.c.conversation_id == conversation_id,
+                                               turns.c.position <= position - self.max_turns))
                 self._prune(db, now)
-        except sqlite3.Error as error:
-            log.warning("Conversation store unwritable (%s); a follow-up to this answer starts afresh", error)
+        except SQLAlchemyError as error:
+            log.warning("Conversation store unwritable (%s); a follow-up to this answer starts afresh",
+                        type(error).__name__)
             return conversation_id or uuid.uuid4().hex
         return conversation_id
 
@@ -129,36 +97,38 @@ class ConversationStore:
         """Position of the newest turn of a conversation (positions keep counting past the turn cap);
         None when the store cannot be read (the answer is given all the same)."""
         try:
-            with self._connect() as db:
-                return db.execute("SELECT MAX(position) FROM turns WHERE conversation_id = ?",
-                                  (conversation_id,)).fetchone()[0]
-        except sqlite3.Error as error:
-            log.warning("Conversation store unreadable (%s)", error)
+            with self.engine.connect() as db:
+                return db.execute(select(func.max(turns.c.position))
+                                  .where(turns.c.conversation_id == conversation_id)).scalar()
+        except SQLAlchemyError as error:
+            log.warning("Conversation store unreadable (%s)", type(error).__name__)
             return None
 
     def turn_at(self, conversation_id: str, position: int, owner: str = "") -> Turn | None:
         """One turn of a live conversation of ``owner``; None when it is unknown, has expired or is another's."""
-        with self._connect() as db:
+        with self.engine.connect() as db:
             if not self._live(db, conversation_id, owner):
                 return None
-            found = db.execute("SELECT data FROM turns WHERE conversation_id = ? AND position = ?",
-                               (conversation_id, position)).fetchone()
-        return Turn(**json.loads(found[0])) if found else None
+            found = db.execute(select(turns.c.data).where(turns.c.conversation_id == conversation_id,
+                                                          turns.c.position == position)).scalar()
+        return Turn(**json.loads(found)) if found else None
 
-    def _live(self, db: sqlite3.Connection, conversation_id: str, owner: str) -> bool:
-        row = db.execute("SELECT updated, owner FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
-        return row is not None and row[0] >= time.time() - self.ttl_seconds and row[1] == owner
+    def _live(self, db: Connection, conversation_id: str, owner: str, for_update: bool = False) -> bool:
+        query = select(conversations.c.updated, conversations.c.owner).where(conversations.c.id == conversation_id)
+        # Two replicas adding to one conversation at once take their turns one after the other.
+        row = db.execute(query.with_for_update() if for_update else query).first()
+        return row is not None and row.updated >= time.time() - self.ttl_seconds and row.owner == owner
 
-    def _prune(self, db: sqlite3.Connection, now: float) -> None:
-        db.execute("DELETE FROM conversations WHERE updated < ?", (now - self.ttl_seconds,))
-        excess = db.execute("SELECT COUNT(*) FROM conversations").fetchone()[0] - self.max_conversations
+    def _prune(self, db: Connection, now: float) -> None:
+        db.execute(delete(conversations).where(conversations.c.updated < now - self.ttl_seconds))
+        excess = db.execute(select(func.count()).select_from(conversations)).scalar_one() - self.max_conversations
         if excess > 0:
-            db.execute(
-                "DELETE FROM conversations WHERE id IN (SELECT id FROM conversations ORDER BY "
-                "(SELECT COUNT(*) FROM turns WHERE conversation_id = conversations.id) > 1, updated LIMIT ?)",
-                (excess,),
-            )
+            turn_count = (select(func.count()).where(turns.c.conversation_id == conversations.c.id)
+                          .scalar_subquery())
+            # Conversations of a single question go first, oldest first.
+            oldest = select(conversations.c.id).order_by(turn_count > 1, conversations.c.updated).limit(excess)
+            db.execute(delete(conversations).where(conversations.c.id.in_(oldest.scalar_subquery())))
 
     def count(self) -> int:
-        with self._connect() as db:
-            return db.execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
+        with self.engine.connect() as db:
+            return db.execute(select(func.count()).select_from(conversations)).scalar_one()

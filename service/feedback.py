@@ -1,38 +1,23 @@
 """What staff told us about answers: helpful / not-helpful votes, and the questions left unanswered.
 
-Kept in SQLite beside the conversations database, with the same retention (``conversation_ttl_hours``,
+Kept in the database beside the conversations, with the same retention (``conversation_ttl_hours``,
 at most ``conversation_max`` rows per table). A vote keeps the answer's quotes (document ids and
 spans) and the organisation; an unanswered question keeps its text, organisation, why it is here
 (refused, or marked not helpful) and the principle it most resembles. Nothing identifies who asked.
 """
 
 import json
-import sqlite3
-import threading
+import logging
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS votes (
-    id INTEGER PRIMARY KEY,
-    created REAL NOT NULL,
-    organization TEXT,
-    helpful INTEGER NOT NULL,
-    quotes TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS unanswered (
-    id INTEGER PRIMARY KEY,
-    created REAL NOT NULL,
-    organization TEXT,
-    question TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    principle TEXT
-);
-CREATE INDEX IF NOT EXISTS votes_created ON votes(created);
-CREATE INDEX IF NOT EXISTS unanswered_created ON unanswered(created);
-"""
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, true
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.accounts.tables import unanswered, votes
+
+log = logging.getLogger(__name__)
+
 REFUSED = "refused"
 UNHELPFUL = "unhelpful"
 
@@ -55,57 +40,52 @@ class UnansweredQuestion:
 
 
 class FeedbackStore:
-    def __init__(self, path: Path, ttl_hours: float, max_rows: int):
-        self.path = path
+    def __init__(self, engine: Engine, ttl_hours: float, max_rows: int):
+        self.engine = engine
         self.ttl_seconds = ttl_hours * 3600
         self.max_rows = max_rows
-        self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(SCHEMA)
-
-    @contextmanager
-    def _connect(self):
-        with self._lock:
-            db = sqlite3.connect(self.path)
-            try:
-                yield db
-                db.commit()
-            finally:
-                db.close()
 
     def add_vote(self, organization: str | None, helpful: bool, quotes: list[dict]) -> None:
         spans = [{"document_id": q["document_id"], "char_start": q["char_start"], "char_end": q["char_end"]} for q in quotes]
-        with self._connect() as db:
-            db.execute("INSERT INTO votes(created, organization, helpful, quotes) VALUES (?, ?, ?, ?)",
-                       (time.time(), organization, int(helpful), json.dumps(spans)))
-            self._prune(db, "votes")
+        with self.engine.begin() as db:
+            db.execute(insert(votes).values(created=time.time(), organization=organization, helpful=helpful,
+                                            quotes=json.dumps(spans)))
+            self._prune(db, votes)
 
     def add_unanswered(self, organization: str | None, question: str, reason: str, principle: str | None) -> None:
-        with self._connect() as db:
-            db.execute("INSERT INTO unanswered(created, organization, question, reason, principle) VALUES (?, ?, ?, ?, ?)",
-                       (time.time(), organization, question, reason, principle))
-            self._prune(db, "unanswered")
+        """Keep an unanswered question; a store that cannot be written loses it, never the answer."""
+        try:
+            with self.engine.begin() as db:
+                db.execute(insert(unanswered).values(created=time.time(), organization=organization,
+                                                     question=question, reason=reason, principle=principle))
+                self._prune(db, unanswered)
+        except SQLAlchemyError as error:
+            log.warning("Feedback store unwritable (%s); an unanswered question was not kept", type(error).__name__)
 
     def votes(self, organization: str | None = None) -> list[Vote]:
         """Live votes, newest first; of one organisation when given."""
-        with self._connect() as db:
-            self._prune(db, "votes")
-            rows = db.execute("SELECT created, organization, helpful, quotes FROM votes "
-                              "WHERE ? IS NULL OR organization = ? ORDER BY created DESC, id DESC",
-                              (organization, organization)).fetchall()
+        with self.engine.begin() as db:
+            self._prune(db, votes)
+            rows = db.execute(select(votes.c.created, votes.c.organization, votes.c.helpful, votes.c.quotes)
+                              .where(self._of(votes, organization))
+                              .order_by(votes.c.created.desc(), votes.c.id.desc())).all()
         return [Vote(created, org, bool(helpful), json.loads(quotes)) for created, org, helpful, quotes in rows]
 
     def unanswered(self, organization: str | None = None) -> list[UnansweredQuestion]:
         """Live unanswered questions, newest first; of one organisation when given."""
-        with self._connect() as db:
-            self._prune(db, "unanswered")
-            rows = db.execute("SELECT created, organization, question, reason, principle FROM unanswered "
-                              "WHERE ? IS NULL OR organization = ? ORDER BY created DESC, id DESC",
-                              (organization, organization)).fetchall()
+        with self.engine.begin() as db:
+            self._prune(db, unanswered)
+            rows = db.execute(select(unanswered.c.created, unanswered.c.organization, unanswered.c.question,
+                                     unanswered.c.reason, unanswered.c.principle)
+                              .where(self._of(unanswered, organization))
+                              .order_by(unanswered.c.created.desc(), unanswered.c.id.desc())).all()
         return [UnansweredQuestion(*row) for row in rows]
 
-    def _prune(self, db: sqlite3.Connection, table: str) -> None:
-        db.execute(f"DELETE FROM {table} WHERE created < ?", (time.time() - self.ttl_seconds,))
-        db.execute(f"DELETE FROM {table} WHERE id NOT IN (SELECT id FROM {table} ORDER BY created DESC, id DESC LIMIT ?)",
-                   (self.max_rows,))
+    @staticmethod
+    def _of(table: Table, organization: str | None):
+        return true() if organization is None else table.c.organization == organization
+
+    def _prune(self, db: Connection, table: Table) -> None:
+        db.execute(delete(table).where(table.c.created < time.time() - self.ttl_seconds))
+        newest = select(table.c.id).order_by(table.c.created.desc(), table.c.id.desc()).limit(self.max_rows)
+        db.execute(delete(table).where(table.c.id.not_in(newest.scalar_subquery())))

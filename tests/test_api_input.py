@@ -5,13 +5,13 @@ import csv
 import io
 import json
 import logging
-import sqlite3
 import threading
 import time
 import tracemalloc
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
 
 from ingest.pipeline import ingest
 from service.app import create_app
@@ -176,13 +176,10 @@ def test_an_unexpected_error_answers_500_without_logging_the_question(client, ca
     assert "Jonait" not in messages and "Jonait" not in response.text
 
 
-def test_an_unwritable_conversation_store_costs_the_follow_up_not_the_answer(client, monkeypatch):
-    store = client.app.state.conversations
-
-    def full_disk():
-        raise sqlite3.OperationalError("database or disk is full")
-
-    monkeypatch.setattr(store, "_connect", full_disk)
+def test_an_unwritable_conversation_store_costs_the_follow_up_not_the_answer(client, monkeypatch, tmp_path):
+    # A database that cannot be opened: every read and write of the store fails.
+    monkeypatch.setattr(client.app.state.conversations, "engine",
+                        create_engine(f"sqlite:///{tmp_path / 'missing' / 'conversations.sqlite3'}"))
     response = client.post("/api/ask", json={"question": "Kaip dažnai vertinama Centro veiklos kokybė?",
                                              "organization": "Kauno rajono socialinių paslaugų centras"})
     assert response.status_code == 200 and response.json()["quotes"]

@@ -168,9 +168,12 @@ def test_refused_questions_are_kept_per_organisation_grouped_by_principle(client
 def test_feedback_store_keeps_nothing_past_the_retention_limit(tmp_path):
     import time
 
+    from service.accounts.database import migrate, open_database
     from service.feedback import REFUSED, FeedbackStore
 
-    store = FeedbackStore(tmp_path / "feedback.sqlite3", ttl_hours=0.5 / 3600, max_rows=2)
+    database = open_database(f"sqlite:///{tmp_path / 'feedback.sqlite3'}")
+    migrate(database)
+    store = FeedbackStore(database, ttl_hours=0.5 / 3600, max_rows=2)
     store.add_unanswered("A", "pirmas", REFUSED, None)
     store.add_vote("A", True, [{"document_id": "d", "char_start": 0, "char_end": 5}])
     assert [q.question for q in store.unanswered("A")] == ["pirmas"] and len(store.votes()) == 1

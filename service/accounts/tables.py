@@ -1,5 +1,5 @@
-"""The tables, as SQLAlchemy Core sees them. The schema itself is made by the migrations in
-``migrations/versions``; a test checks that the two agree."""
+"""The service's tables, as SQLAlchemy Core sees them. The schema itself is made by the migrations in
+``migrations/versions`` (with the index tables of ingest/shared_index.py); a test checks that the two agree."""
 
 from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text
 
@@ -69,4 +69,39 @@ ingest_jobs = Table(
     Column("message", Text, nullable=False),
     Column("created_at", Float, nullable=False, index=True),
     Column("updated_at", Float, nullable=False),
+)
+
+# Conversations (service/conversations.py): what staff asked, kept only to resolve follow-ups.
+conversations = Table(
+    "conversations", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("updated", Float, nullable=False, index=True),
+    Column("owner", String(120), nullable=False),
+)
+
+turns = Table(
+    "turns", metadata,
+    Column("conversation_id", String(32), ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("data", Text, nullable=False),  # JSON of a Turn
+)
+
+# Feedback (service/feedback.py): votes on answers and the questions left unanswered.
+votes = Table(
+    "votes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created", Float, nullable=False, index=True),
+    Column("organization", String(200), nullable=True),
+    Column("helpful", Boolean, nullable=False),
+    Column("quotes", Text, nullable=False),  # JSON list of {"document_id", "char_start", "char_end"}
+)
+
+unanswered = Table(
+    "unanswered", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created", Float, nullable=False, index=True),
+    Column("organization", String(200), nullable=True),
+    Column("question", Text, nullable=False),
+    Column("reason", String(20), nullable=False),
+    Column("principle", String(40), nullable=True),
 )

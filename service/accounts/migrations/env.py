@@ -4,6 +4,7 @@ service.accounts.database.migrate), or on ``sqlalchemy.url`` when run by the ale
 from alembic import context
 from sqlalchemy import create_engine
 
+from ingest.shared_index import metadata as index_metadata
 from service.accounts.tables import metadata
 
 config = context.config
@@ -11,7 +12,7 @@ config = context.config
 
 def run(connection) -> None:
     # Batch mode lets later migrations alter tables on SQLite too.
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=[metadata, index_metadata], render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 
