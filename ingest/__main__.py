@@ -4,15 +4,18 @@ import argparse
 import logging
 import re
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
 
 from ingest.embedding import quiet_libraries
 from ingest.index_store import IndexWriteError
 from ingest.pipeline import IngestReport, NothingToIndex, ingest
 from ingest.settings import get_settings
+from ingest.shared_index import shared_index
 
 # Control characters, and the format characters that reorder or hide text (bidi overrides):
 # a file name holding them must not move the cursor, recolour the terminal or disguise itself.
@@ -69,15 +72,26 @@ def main(argv: list[str] | None = None) -> int:
     def waiting(message: str) -> None:
         say(console, (message, "yellow"))
 
+    # With PostgreSQL as the store of record, the ingest starts from the database's current
+    # generation and publishes the new one there, for every replica.
+    shared = shared_index(settings.database_url)
     try:
-        report = ingest(args.paths, args.index, settings, args.organization, show_progress=not args.quiet,
-                        on_wait=waiting)
+        with shared.writing(args.index, settings.ingest_lock_wait_seconds, waiting) if shared else nullcontext():
+            report = ingest(args.paths, args.index, settings, args.organization, show_progress=not args.quiet,
+                            on_wait=waiting, keep_missing_files=shared is not None)
+            if shared:
+                shared.publish(Path(report.generation))
     except NothingToIndex as error:
         print_problems(console, error.report)
         say(console, (f"Nothing was indexed: {error}", "red"))
         return 1
     except IndexWriteError as error:
         say(console, (str(error), "red"))
+        return 1
+    except SQLAlchemyError as error:
+        reason = type(getattr(error, "orig", None) or error).__name__
+        say(console, (f"The database cannot be used ({reason}); nothing was published. Check EQUASS_DATABASE_URL "
+                      "and that PostgreSQL is running, then ingest again.", "red"))
         return 1
     print_report(console, report, args.index)
     return 0

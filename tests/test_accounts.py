@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
 
+from ingest.shared_index import metadata as index_metadata
 from service.accounts.database import migrate, open_database
 from service.accounts.tables import metadata
 from service.app import create_app
@@ -218,7 +219,7 @@ def test_the_migrations_make_the_schema_the_code_expects(tmp_path):
     engine = open_database(f"sqlite:///{tmp_path / 'accounts.sqlite3'}")
     migrate(engine)
     with engine.connect() as connection:
-        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+        assert compare_metadata(MigrationContext.configure(connection), [metadata, index_metadata]) == []
 
 
 # --- Every endpoint and page, enumerated --------------------------------------------------------
