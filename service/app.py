@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from pydantic import AfterValidator
+from sqlalchemy.exc import OperationalError
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -17,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 import fastapi_offline
 from ingest.index_store import IndexNotFound
+from ingest.shared_index import SharedIndex, is_postgres
 from ingest.settings import Settings, get_settings
 from service import admin_api, feedback_api, pages, principles_api, session_api, uploads_api
 from service.access import ACCESS_RESPONSES, Access, Caller, access, caller_of, narrowed
@@ -26,6 +28,7 @@ from service.conversations import ConversationStore
 from service.engine import Engine
 from service.feedback import REFUSED, FeedbackStore
 from service.generations import GenerationWatcher, Served
+from service.index_follower import IndexFollower
 from service.middleware import ConcurrencyLimit, ErrorsWithoutInput, NoSniff, OriginsOfKeys
 from service.organizations import UNKNOWN_ORGANIZATION_RESPONSE, UnknownOrganization, unknown_organization_response
 from service.schemas import (MAX_QUESTION_CHARS, AskRequest, AskResponse, DocumentList, DocumentOut, SearchResponse,
@@ -36,6 +39,7 @@ from service.uploads import UploadManager
 
 log = logging.getLogger(__name__)
 
+DATABASE_RETRY_SECONDS = 5
 BUSY_RESPONSE = {503: {"description": "Busy (see Retry-After) or the index is not loaded yet"}}
 INLINE = re.compile(r"<(script|style)>(.*?)</\1>", re.DOTALL)
 # Swagger UI and ReDoc as shipped in the fastapi-offline package: /docs works with no internet.
@@ -64,6 +68,15 @@ def check_within(view: Served, quotes, suggestions) -> None:
     documents = view.engine.index.documents
     if not all(view.engine.allows(documents[item.document_id]) for item in [*quotes, *suggestions]):
         raise RuntimeError("an answer named a document outside the caller's scope; it was not sent")
+
+
+async def database_unreachable(request: Request, error: OperationalError) -> JSONResponse:
+    """The database is down (a PostgreSQL restart): what needs it (sign-in, accounts) answers 503 for
+    a moment; the index stays loaded and served to whatever does not."""
+    log.warning("The database cannot be reached (%s) while serving %s %s", type(error.orig or error).__name__,
+                request.method, request.url.path)
+    return JSONResponse(status_code=503, headers={"Retry-After": str(DATABASE_RETRY_SECONDS)},
+                        content={"detail": "The database cannot be reached just now; try again in a moment."})
 
 
 async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -106,26 +119,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.conversations = ConversationStore(
-            settings.conversation_db, settings.conversation_ttl_hours, settings.conversation_max,
-            settings.conversation_max_turns,
-        )
-        app.state.feedback = FeedbackStore(settings.conversation_db.with_name("feedback.sqlite3"),
-                                           settings.conversation_ttl_hours, settings.conversation_max)
+        database = open_database(settings.database)
+        migrate(database)
+        app.state.conversations = ConversationStore(database, settings.conversation_ttl_hours,
+                                                    settings.conversation_max, settings.conversation_max_turns)
+        app.state.feedback = FeedbackStore(database, settings.conversation_ttl_hours, settings.conversation_max)
+        # PostgreSQL is the store of record of the index too: start from its current generation, and
+        # follow the ones other replicas publish.
+        shared = SharedIndex(database) if is_postgres(settings.database_url) else None
+        follower = None
+        if shared is not None:
+            follower = IndexFollower(shared, settings.database_url, settings.index_dir,
+                                     settings.ingest_lock_wait_seconds, watcher.check)
+            follower.catch_up()
         if settings.accounts:
-            database = open_database(settings.database)
-            migrate(database)
             app.state.accounts = AccountStore(database, settings.session_hours)
             app.state.sign_in_limiter = sign_in_limiter(settings)
-            app.state.uploads = UploadManager(settings, app.state.accounts, watcher)
+            app.state.uploads = UploadManager(settings, app.state.accounts, watcher, shared)
         try:
             watcher.load_now()
         except IndexNotFound as error:
             log.error("%s", error)
             app.state.not_ready_reason = str(error)
+        if follower is not None:
+            follower.start()
         yield
+        if follower is not None:
+            follower.stop()
         if settings.accounts:
             app.state.uploads.stop()
+        database.dispose()
 
     app = FastAPI(
         title="EQUASS assistant",
@@ -144,6 +167,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(UnknownOrganization, unknown_organization_response)
+    app.add_exception_handler(OperationalError, database_unreachable)
     # Outermost last: errors and nosniff wrap everything, CORS headers reach the 503s too.
     app.add_middleware(ConcurrencyLimit, limit=settings.max_concurrent_requests,
                        queue=settings.max_waiting_requests, max_wait=settings.max_wait_seconds)

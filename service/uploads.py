@@ -8,6 +8,12 @@ process, one ingest at a time under the index lock, a complete new generation or
 progress to the database as it goes, and is done when the service serves the new generation. A
 file the ingest refuses is taken back out of the folder (a replaced one is put back), so the folder
 and the index always agree. Who uploaded or withdrew what is kept in the audit log.
+
+With PostgreSQL as the store of record (several replicas), the folders live in the database too: a
+job holds the database's ingest lock, starts from the newest generation and from the folder as the
+database holds it (whichever replica it was uploaded through), and publishes the new generation
+and the folder in one transaction. Every replica's upload folder must then have the same path
+(``EQUASS_UPLOAD_DIR``), as a document's file is known by its path.
 """
 
 import json
@@ -16,6 +22,7 @@ import queue
 import shutil
 import threading
 import time
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +30,7 @@ from ingest.documents import MANIFEST_NAME, slug
 from ingest.index_store import IndexWriteError, current_generation
 from ingest.pipeline import IngestReport, NothingToIndex, ingest
 from ingest.settings import Settings
+from ingest.shared_index import SharedIndex
 from service.accounts.store import Account, AccountStore, Job
 
 log = logging.getLogger(__name__)
@@ -74,6 +82,10 @@ def document_id(organization: str | None, name: str) -> str:
     return stem if organization is None else f"{slug(organization)[:60]}-{stem}"[:128]
 
 
+def manifest_entries(manifest: bytes) -> dict[str, dict]:
+    return {entry["path"]: entry for entry in json.loads(manifest)["documents"]}
+
+
 class UploadFolder:
     """One organisation's (or the shared) upload folder and its manifest."""
 
@@ -86,7 +98,7 @@ class UploadFolder:
         """Manifest entries by file name."""
         if not self.manifest_path.exists():
             return {}
-        return {entry["path"]: entry for entry in json.loads(self.manifest_path.read_text("utf-8"))["documents"]}
+        return manifest_entries(self.manifest_path.read_bytes())
 
     def write(self, entries: dict[str, dict]) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
@@ -101,10 +113,11 @@ class UploadFolder:
 class UploadManager:
     """Runs upload and withdrawal jobs one after another in a background thread."""
 
-    def __init__(self, settings: Settings, store: AccountStore, watcher):
+    def __init__(self, settings: Settings, store: AccountStore, watcher, shared: SharedIndex | None = None):
         self.settings = settings
         self.store = store
         self.watcher = watcher
+        self.shared = shared
         self.staging = settings.upload_dir / ".staging"
         self.queue: queue.Queue = queue.Queue()
         self._stopping = threading.Event()
@@ -116,6 +129,15 @@ class UploadManager:
         self._stopping.set()
         self.queue.put(None)
         self.thread.join(timeout=5)
+
+    def entries(self, organization: str | None) -> dict[str, dict]:
+        """The manifest entries of an organisation's upload folder, as the store of record holds them."""
+        folder = UploadFolder(self.settings.upload_dir, organization)
+        held = self.shared.read_file(folder.path.name, MANIFEST_NAME) if self.shared is not None else None
+        return folder.entries() if held is None else manifest_entries(held)
+
+    def uploaded(self, organization: str | None, document: str) -> bool:
+        return any(entry["id"] == document for entry in self.entries(organization).values())
 
     # -- submitting ---------------------------------------------------------------------------
 
@@ -149,17 +171,34 @@ class UploadManager:
             task = self.queue.get()
             if task is None:
                 return
-            kind, job_id = task[0], task[1]
+            kind, job_id, organization = task[0], task[1], task[3]
             try:
-                if kind == "upload":
-                    self._upload(job_id, *task[2:])
-                else:
-                    self._withdraw(job_id, *task[2:])
+                folder = UploadFolder(self.settings.upload_dir, organization)
+                with self._holding(folder):
+                    report = (self._upload if kind == "upload" else self._withdraw)(job_id, *task[2:])
+                    if report is not None and self.shared is not None:
+                        self.shared.publish(Path(report.generation) if report.generation else None,
+                                            {folder.path.name: folder.path})
+                if report is not None:
+                    self._wait_until_served(job_id, report)
             except Exception as error:  # the job fails, the service goes on
                 log.error("Ingest job %s failed: %s", job_id, type(error).__name__, exc_info=True)
                 self.store.update_job(job_id, state="failed", stage="failed",
                                       message="The ingest failed; the service log has the details. The index "
                                               "being served is unchanged.")
+
+    def _holding(self, folder: UploadFolder):
+        """With PostgreSQL: the database's ingest lock, the newest generation in the local index
+        folder, and the upload folder as the database holds it."""
+        if self.shared is None:
+            return nullcontext()
+        return self._shared_folder(folder)
+
+    @contextmanager
+    def _shared_folder(self, folder: UploadFolder):
+        with self.shared.writing(self.settings.index_dir, self.settings.ingest_lock_wait_seconds, log.info):
+            self.shared.restore_folder(folder.path.name, folder.path)
+            yield
 
     def _progress(self, job_id: str):
         last = [0.0]
@@ -174,7 +213,8 @@ class UploadManager:
     def _ingest(self, job_id: str, folder: UploadFolder) -> IngestReport | None:
         try:
             return ingest([folder.path], self.settings.index_dir, self.settings, organization=folder.organization,
-                          show_progress=False, on_progress=self._progress(job_id))
+                          show_progress=False, on_progress=self._progress(job_id),
+                          keep_missing_files=self.shared is not None)
         except NothingToIndex as error:
             return error.report
         except IndexWriteError as error:
@@ -182,7 +222,7 @@ class UploadManager:
             return None
 
     def _upload(self, job_id: str, actor: Account, organization: str | None, visibility: str,
-                files: list[Received]) -> None:
+                files: list[Received]) -> IngestReport | None:
         folder = UploadFolder(self.settings.upload_dir, organization)
         folder.path.mkdir(parents=True, exist_ok=True)
         backup = self.staging / job_id / "previous"
@@ -205,7 +245,7 @@ class UploadManager:
         report = self._ingest(job_id, folder)
         if report is None:
             self._restore(folder, placed, backup, previous_entries)
-            return
+            return None
         refused = {Path(problem.path).name: problem.reason for problem in report.problems}
         results = self.store.job(job_id).files
         for item in results:
@@ -226,7 +266,7 @@ class UploadManager:
                              visibility=visibility, reason=item.get("reason"))
         shutil.rmtree(self.staging / job_id, ignore_errors=True)
         self.store.update_job(job_id, files=results)
-        self._wait_until_served(job_id, report)
+        return report
 
     def _take_back(self, folder: UploadFolder, name: str, backup: Path, previous_entries: dict) -> None:
         """A refused file leaves the folder; the version it replaced (if any) comes back."""
@@ -246,7 +286,7 @@ class UploadManager:
             shutil.move(str(old), folder.path / old.name)
         folder.write(previous_entries)
 
-    def _withdraw(self, job_id: str, actor: Account, organization: str | None, document: str) -> None:
+    def _withdraw(self, job_id: str, actor: Account, organization: str | None, document: str) -> IngestReport | None:
         folder = UploadFolder(self.settings.upload_dir, organization)
         entries = folder.entries()
         name = folder.file_of(document)
@@ -254,7 +294,7 @@ class UploadManager:
         if name is None:
             results[0].update(result="refused", reason="it was not uploaded here, so it cannot be withdrawn here")
             self.store.update_job(job_id, state="done", stage="done", files=results)
-            return
+            return None
         entry = entries.pop(name)
         backup = self.staging / job_id
         backup.mkdir(parents=True, exist_ok=True)
@@ -264,12 +304,12 @@ class UploadManager:
         if report is None:
             shutil.move(str(backup / name), folder.path / name)
             folder.write({**folder.entries(), name: entry})
-            return
+            return None
         shutil.rmtree(backup, ignore_errors=True)
         results[0].update(result="withdrawn", file=entry.get("file", name))
         self.store.audit(actor, "document.withdrawn", document, organization, file=entry.get("file", name))
         self.store.update_job(job_id, files=results)
-        self._wait_until_served(job_id, report)
+        return report
 
     def _wait_until_served(self, job_id: str, report: IngestReport) -> None:
         """Done when the service answers from the new generation (no restart); the generation was

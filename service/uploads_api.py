@@ -15,7 +15,7 @@ from starlette.formparsers import MultiPartException
 from service.access import ACCESS_RESPONSES, Access, Caller, access, caller_of
 from service.accounts.store import ADMINISTRATOR, COORDINATOR, Job
 from service.organizations import UNKNOWN_ORGANIZATION_RESPONSE
-from service.uploads import DOCUMENT_SUFFIXES, LAW_SUFFIXES, Received, UploadFolder, UploadManager, check_file
+from service.uploads import DOCUMENT_SUFFIXES, LAW_SUFFIXES, Received, UploadManager, check_file
 
 router = APIRouter(tags=["uploads"], responses=ACCESS_RESPONSES)
 CoordinatorCaller = Annotated[Caller, Depends(caller_of(COORDINATOR))]
@@ -67,8 +67,8 @@ def uploaded(request: Request, allowed: Annotated[Access, Depends(access(COORDIN
     served = request.app.state.served
     documents = [] if served is None else served.within(allowed.scope).engine.documents(organization)
     own = [d for d in documents if not d.shared and (organization is None or d.organization == organization)]
-    folder = UploadFolder(settings.upload_dir, organization) if organization else None
-    uploaded_ids = {entry["id"] for entry in folder.entries().values()} if folder else set()
+    entries = manager_of(request).entries(organization).values() if organization else []
+    uploaded_ids = {entry["id"] for entry in entries}
     return {
         "organization": organization,
         "documents": [{**d.model_dump(), "uploaded": d.document_id in uploaded_ids} for d in own],
@@ -151,8 +151,7 @@ def withdraw(request: Request, document_id: str, caller: CoordinatorCaller, orga
     if not request.app.state.settings.accounts:
         raise HTTPException(403, detail="Uploads need accounts: turn them on (EQUASS_ACCOUNTS=true).")
     target = target_organization(request, caller, organization, shared)
-    folder = UploadFolder(request.app.state.settings.upload_dir, target)
-    if folder.file_of(document_id) is None:
+    if not manager_of(request).uploaded(target, document_id):
         raise HTTPException(404, detail="No such uploaded document of yours; only documents uploaded here can be "
                                         "withdrawn here.")
     job = manager_of(request).submit_withdrawal(caller.account, target, document_id)
