@@ -12,7 +12,7 @@ INDEX_STAMP := $(INDEX)/.ingested
 CORPUS_FILES := $(shell find corpus -type f 2>/dev/null)
 INGEST_CODE := $(wildcard ingest/*.py)
 
-.PHONY: install model index run test evaluate bench browser clean
+.PHONY: install model index run test evaluate bench browser postgres clean
 
 # torch first, from the CPU build: a plain `torch` requirement would pull a multi-GB CUDA build.
 $(VENV)/.installed: pyproject.toml
@@ -49,7 +49,14 @@ browser:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
 		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; fi; }
 
-test: model browser
+# Debian's PostgreSQL for the replica tests, which start their own server from its binaries.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { \
+		echo "==> Installing PostgreSQL for the replica tests"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq postgresql >/dev/null; fi; }
+
+test: model browser postgres
 	$(PY) -m pytest -q
 
 evaluate: index

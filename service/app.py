@@ -131,7 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if shared is not None:
             follower = IndexFollower(shared, settings.database_url, settings.index_dir,
                                      settings.ingest_lock_wait_seconds, watcher.check)
-            follower.catch_up()
+            follower.catch_up()  # before loading: the generation loaded is then the newest
         if settings.accounts:
             app.state.accounts = AccountStore(database, settings.session_hours)
             app.state.sign_in_limiter = sign_in_limiter(settings)

@@ -48,8 +48,8 @@ class IndexFollower:
         self.thread = threading.Thread(target=self._run, name="index-follower", daemon=True)
 
     def catch_up(self) -> bool:
-        """Bring the local index folder to the database's current generation; False when the
-        database cannot be reached (the local generation is served meanwhile)."""
+        """Bring the local index folder to the database's current generation; True when that wrote a
+        new one. When the database cannot be reached the local generation stays (and is served)."""
         try:
             before = current_generation(self.index_dir)
             after = self.shared.materialise(self.index_dir, self.wait_seconds)
@@ -57,9 +57,7 @@ class IndexFollower:
             log.warning("Cannot take the current index generation from the database (%s); serving %s",
                         type(error).__name__, self._serving())
             return False
-        if after is not None and after != before:
-            self.on_new_generation()
-        return True
+        return after is not None and after != before
 
     def start(self) -> "IndexFollower":
         self.thread.start()
@@ -68,6 +66,10 @@ class IndexFollower:
     def stop(self) -> None:
         self._stopping.set()
         self.thread.join(timeout=5)
+
+    def _follow(self) -> None:
+        if self.catch_up():
+            self.on_new_generation()
 
     def _serving(self) -> str:
         local = current_generation(self.index_dir)
@@ -82,10 +84,10 @@ class IndexFollower:
                     if pause > FIRST_RETRY_SECONDS:
                         log.info("The database is reachable again; following its index generations")
                     pause = FIRST_RETRY_SECONDS
-                    self.catch_up()
+                    self._follow()
                     while not self._stopping.is_set():
                         if any(True for _ in connection.notifies(timeout=POLL_SECONDS)):
-                            self.catch_up()
+                            self._follow()
             except psycopg.Error as error:
                 log.warning("The database cannot be reached (%s); serving %s; trying again in %g s",
                             type(error).__name__, self._serving(), pause)
