@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--misses", action="store_true", help="principles: print every labelled passage the tagger gets wrong")
     parser.add_argument("--laws", type=Path, default=settings.corpus_dir.parent.parent / "shared" / "corpora" / "lt-laws.jsonl.gz",
                         help="bench: the large law corpus used for the 1k and 10k chunk indexes")
+    parser.add_argument("--scale", action="store_true",
+                        help="bench: the law register at scale (ingest speed and its extrapolation, latency at 10k-300k "
+                             "chunks, distraction); takes about half an hour")
     parser.add_argument("--queries", type=int, default=200, help="bench: queries per latency measurement")
     parser.add_argument("--only", choices=["all", "speed", "ask", "load", "hostile"], default="all",
                         help="bench: one part only (speed: ingest, search and ask latency; ask: answer latency idle and with "
@@ -41,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings.model_copy(update={"index_dir": args.index})
 
     if args.command == "bench":
+        if args.scale:
+            from evaluation.scale import run_scale
+
+            run_scale(settings, args.laws, args.queries)
+            return 0
         from evaluation.bench import run_bench
 
         run_bench(settings, args.laws, args.queries, args.only, args.clients, args.seconds)

@@ -22,7 +22,7 @@ from evaluation.gold import load_gold
 from evaluation.hostile_files import GOOD_POLICY, judge, write_suite
 from evaluation.load import latency_text, run_load
 from ingest.embedding import get_embedder
-from ingest.index_store import IndexNotFound, load_index
+from ingest.index_store import Index, IndexNotFound, load_index
 from ingest.pipeline import ingest, passage_text, unit_texts
 from ingest.quote_units import FORMS, QuoteUnit
 from ingest.settings import PROJECT_ROOT, Settings
@@ -53,6 +53,16 @@ def law_subset(laws: Path, target_chunks: int, out: Path) -> Path:
     return out
 
 
+def embedded_texts(index: Index) -> list[str]:
+    """What an ingest with the default setup embeds: every chunk and every quote unit in its context."""
+    texts = [passage_text(index.documents[c.document_id], c) for c in index.chunks]
+    for chunk in index.chunks:
+        document = index.documents[chunk.document_id]
+        units = [QuoteUnit(int(r[1]), int(r[2]), FORMS[int(r[3])]) for r in index.quote_spans[list(index.quote_rows(chunk.chunk_id))]]
+        texts += unit_texts(document, [chunk], [units])[0]
+    return texts
+
+
 def percentiles(samples: list[float]) -> tuple[float, float]:
     ms = np.array(samples) * 1000
     return float(np.percentile(ms, 50)), float(np.percentile(ms, 95))
@@ -62,13 +72,7 @@ def bench_ingest(settings: Settings, source: Path, console: Console) -> dict:
     """Full ingest into an empty folder against ``model.encode`` of the same passages."""
     with tempfile.TemporaryDirectory() as tmp:
         report = ingest([source], Path(tmp) / "index", settings, show_progress=True)
-        index = load_index(Path(tmp) / "index")
-        # The same texts the ingest embedded: every chunk and every quote unit in its context.
-        texts = [passage_text(index.documents[c.document_id], c) for c in index.chunks]
-        for chunk in index.chunks:
-            document = index.documents[chunk.document_id]
-            units = [QuoteUnit(int(r[1]), int(r[2]), FORMS[int(r[3])]) for r in index.quote_spans[list(index.quote_rows(chunk.chunk_id))]]
-            texts += unit_texts(document, [chunk], [units])[0]
+        texts = embedded_texts(load_index(Path(tmp) / "index"))
     embedder = get_embedder(settings)
     started = time.perf_counter()
     embedder.encode_passages(sorted(texts, key=len, reverse=True))

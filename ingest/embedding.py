@@ -1,14 +1,22 @@
 """The embedding model: any sentence-transformers model, by name or folder.
 
-Passages are encoded in batches at ingest with torch. A question is encoded one at a time while
-a person waits, so queries go through an int8 ONNX Runtime copy of the same model when the model
-folder has one (``onnx/model-int8.onnx``, written by ``python -m ingest.model_build``): about 5 ms
-instead of 20-30 ms on one core, with vectors at cosine 0.997 to torch's. Quantisation is dynamic
-and per channel; per-tensor int8 loses retrieval quality. Thread counts are set on purpose: on a
-2-core server a second busy process makes torch at two threads 10-30 times slower.
+Vectors are the mean of the transformer's token outputs, normalised (e5's pooling). Two engines
+compute the token outputs: torch, and an int8 ONNX Runtime copy of the same model when the model
+folder has one (``onnx/model-int8.onnx``, written by ``python -m ingest.model_build``).
+Quantisation is dynamic and per channel (per-tensor int8 loses retrieval quality); the copy's
+vectors are at cosine 0.997 to torch's. Questions, encoded one at a time while a person waits, go
+through the ONNX copy (about 5 ms instead of 20-30 ms on one core). Passages go through torch
+unless ``EQUASS_ONNX_PASSAGES`` is set. A service that never encodes a passage never loads torch.
+
+Thread counts are set on purpose: on a 2-core server a second busy process makes torch at two
+threads 10-30 times slower.
 """
 
+import json
 import logging
+import os
+from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -18,77 +26,194 @@ from ingest.settings import Settings
 log = logging.getLogger(__name__)
 
 ONNX_FILE = Path("onnx") / "model-int8.onnx"
+MAX_TOKENS = 512
+
+# Token outputs (batch, tokens, dimension) from token ids and attention mask (batch, tokens).
+TokenStates = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-class OnnxQueryEncoder:
-    """Mean-pooled, normalised e5 vectors from the int8 ONNX export, with the model's own tokenizer."""
+def onnx_token_states(model_dir: Path, threads: int, batches: bool) -> TokenStates:
+    """``batches``: the session runs batches of many shapes (passages at ingest). ONNX Runtime's
+    memory arena would keep the largest of each shape it has seen (several GB over an ingest), so
+    it is off for them; one-question runs keep it."""
+    import onnxruntime
 
-    def __init__(self, model_dir: Path, threads: int):
-        import onnxruntime
-        from tokenizers import Tokenizer
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.enable_cpu_mem_arena = not batches
+    session = onnxruntime.InferenceSession(str(model_dir / ONNX_FILE), options, providers=["CPUExecutionProvider"])
 
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(str(model_dir / ONNX_FILE), options,
-                                                    providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(512)
-        self.tokenizer.enable_padding()
+    def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+    return run
+
+
+def torch_token_states(transformer) -> TokenStates:
+    import torch
+
+    def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
+            out = transformer(input_ids=ids_t, attention_mask=mask_t, token_type_ids=torch.zeros_like(ids_t))
+            return out.last_hidden_state.float().numpy()
+    return run
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+class TokenEncoder:
+    """Tokenises with the model's own tokenizer, runs an engine for the token outputs and mean-pools
+    them: over the whole text (a passage's vector) and over character spans of it."""
+
+    def __init__(self, tokenizer, token_states: TokenStates, dimension: int):
+        self.tokenizer = tokenizer
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.no_padding()
+        self.token_states = token_states
+        self.dimension = dimension
+
+    def _run(self, texts: list[str]):
+        encodings = self.tokenizer.encode_batch(texts)
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(texts), width), dtype=np.int64)
+        mask = np.zeros((len(texts), width), dtype=np.int64)
+        for row, encoding in enumerate(encodings):
+            ids[row, :len(encoding.ids)] = encoding.ids
+            mask[row, :len(encoding.ids)] = 1
+        return encodings, self.token_states(ids, mask), mask
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-        summed = (hidden * mask[..., None]).sum(axis=1)
-        vectors = summed / mask.sum(axis=1, keepdims=True)
-        return np.ascontiguousarray(vectors / np.linalg.norm(vectors, axis=1, keepdims=True), dtype=np.float32)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        _, states, mask = self._run(texts)
+        summed = (states * mask[..., None]).sum(axis=1)
+        return normalise(summed / mask.sum(axis=1, keepdims=True))
+
+    def encode_with_spans(self, texts: list[str], spans: list[list[list[tuple[int, int]]]]
+                          ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """Each text's vector, and for each of its parts (a part is one or more character ranges
+        of the text) the mean of the token outputs that fall inside it, from the same forward pass.
+        A part with no range, or one that reaches past what the model read (a text cut at 512
+        tokens), gets None."""
+        encodings, states, mask = self._run(texts)
+        summed = (states * mask[..., None]).sum(axis=1)
+        vectors = normalise(summed / mask.sum(axis=1, keepdims=True))
+        pooled: list[list[np.ndarray | None]] = []
+        for row, (encoding, parts) in enumerate(zip(encodings, spans)):
+            offsets = np.array(encoding.offsets, dtype=np.int64).reshape(-1, 2)
+            words = np.array(encoding.special_tokens_mask, dtype=bool) == 0
+            read_up_to = int(offsets[words, 1].max()) if words.any() else 0
+            complete = len(texts[row]) <= read_up_to or not encoding.overflowing
+            found = []
+            for ranges in parts:
+                if not ranges or (not complete and max(end for _, end in ranges) > read_up_to):
+                    found.append(None)
+                    continue
+                inside = np.zeros(len(offsets), dtype=bool)
+                for start, end in ranges:
+                    inside |= words & (offsets[:, 0] < end) & (offsets[:, 1] > start)
+                found.append(normalise(states[row, :len(offsets)][inside].mean(axis=0)) if inside.any() else None)
+            pooled.append(found)
+        return vectors, pooled
 
 
 class Embedder:
     """Encodes passages and queries with the prompts the model was trained with (e5: ``query: ``)."""
 
     def __init__(self, settings: Settings):
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        if settings.model_threads:
-            torch.set_num_threads(settings.model_threads)
+        self.settings = settings
         self.name = settings.model
         self.batch_size = settings.model_batch_size
         self.query_prompt = settings.query_prompt
         self.passage_prompt = settings.passage_prompt
-        self.model = SentenceTransformer(settings.model, device="cpu")
-        self.dimension = int(self.model.get_embedding_dimension())
-        self.query_encoder = None
         folder = Path(settings.model)
-        if settings.onnx_queries and (folder / ONNX_FILE).exists():
-            self.query_encoder = OnnxQueryEncoder(folder, settings.query_threads)
-        elif settings.onnx_queries:
+        has_onnx = (folder / ONNX_FILE).exists() and (folder / "tokenizer.json").exists()
+        self.onnx_queries = settings.onnx_queries and has_onnx
+        self.onnx_passages = settings.onnx_passages and has_onnx
+        if settings.onnx_queries and not has_onnx:
             log.info("No ONNX copy of %s: questions are encoded with torch (python -m ingest.model_build makes one)",
                      settings.model)
+        if settings.onnx_passages and not has_onnx:
+            raise ValueError(f"EQUASS_ONNX_PASSAGES is set but {settings.model} has no {ONNX_FILE}; "
+                             "build it with: python -m ingest.model_build")
 
-    def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        return self._encode(texts, self.passage_prompt, show_progress)
+    @property
+    def passage_engine(self) -> str:
+        """Which engine encodes passages: stored in the index, so vectors of one index never mix engines."""
+        return "onnx-int8" if self.onnx_passages else "torch"
+
+    @cached_property
+    def dimension(self) -> int:
+        if self.onnx_queries or self.onnx_passages:
+            config = Path(self.settings.model) / "config.json"
+            return int(json.loads(config.read_text(encoding="utf-8"))["hidden_size"])
+        return int(self.model.get_embedding_dimension())
+
+    @cached_property
+    def model(self):
+        """The sentence-transformers model (torch), loaded on first use only."""
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if self.settings.model_threads:
+            torch.set_num_threads(self.settings.model_threads)
+        return SentenceTransformer(self.settings.model, device="cpu")
+
+    def _onnx_encoder(self, threads: int, batches: bool) -> TokenEncoder:
+        from tokenizers import Tokenizer
+
+        folder = Path(self.settings.model)
+        return TokenEncoder(Tokenizer.from_file(str(folder / "tokenizer.json")), onnx_token_states(folder, threads, batches),
+                            self.dimension)
+
+    @cached_property
+    def query_encoder(self) -> TokenEncoder | None:
+        return self._onnx_encoder(self.settings.query_threads, batches=False) if self.onnx_queries else None
+
+    @cached_property
+    def passage_encoder(self) -> TokenEncoder:
+        if self.onnx_passages:
+            return self._onnx_encoder(self.settings.model_threads or _cores(), batches=True)
+        import copy
+
+        return TokenEncoder(copy.deepcopy(self.model.tokenizer.backend_tokenizer),
+                            torch_token_states(self.model[0].auto_model), self.dimension)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for offset in range(0, len(order), self.batch_size):
+            rows = order[offset:offset + self.batch_size]
+            vectors[rows] = self.passage_encoder.encode([self.passage_prompt + texts[i] for i in rows])
+        return vectors
+
+    def encode_passages_with_spans(self, texts: list[str], spans: list[list[list[tuple[int, int]]]]
+                                   ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """Passages and the late-pooled vectors of their parts (see ``TokenEncoder.encode_with_spans``);
+        ranges are positions in each text, the prompt is accounted for here."""
+        shift = len(self.passage_prompt)
+        shifted = [[[(start + shift, end + shift) for start, end in ranges] for ranges in parts] for parts in spans]
+        return self.passage_encoder.encode_with_spans([self.passage_prompt + t for t in texts], shifted)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         if self.query_encoder is not None and texts:
             return self.query_encoder.encode([self.query_prompt + t for t in texts])
-        return self._encode(texts, self.query_prompt, False)
-
-    def _encode(self, texts: list[str], prompt: str, show_progress: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            texts,
-            prompt=prompt,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=show_progress,
-        )
+        vectors = self.model.encode(texts, prompt=self.query_prompt, batch_size=self.batch_size,
+                                    normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _cores() -> int:
+    """Threads for batch encoding when none is set: as OMP_NUM_THREADS says (as torch does), else one per core."""
+    return int(os.environ.get("OMP_NUM_THREADS") or len(os.sched_getaffinity(0)))
 
 
 def ensure_default_model(settings: Settings) -> None:
@@ -117,7 +242,7 @@ _embedders: dict[str, Embedder] = {}
 
 def get_embedder(settings: Settings) -> Embedder:
     """One loaded model per process: loading takes seconds, encoding a query milliseconds."""
-    key = f"{settings.model}|{settings.onnx_queries}"
+    key = f"{settings.model}|{settings.onnx_queries}|{settings.onnx_passages}|{settings.model_threads}"
     if key not in _embedders:
         ensure_default_model(settings)
         _embedders[key] = Embedder(settings)

@@ -20,15 +20,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ingest.analyzer import ANALYZER_VERSION, analyze_document
 from ingest.documents import chunk_with_units, discover
-from ingest.embedding import get_embedder
+from ingest.embedding import Embedder, get_embedder
 from ingest.index_store import (IndexNotFound, ensure_writable, ingest_lock, load_index, remove_partial_generations,
                                 write_generation)
 from ingest.principles import TAGGER_VERSION, PrincipleTagger, tag_chunks
 from ingest.reader_process import PreparedDocument, ReaderConfig, ReaderProcess, peak_memory_bytes
 from ingest.readers import ReadError, ReadLimits, RecordProblem
 from ingest.records import Chunk, Document
-from ingest.quote_units import FORMS, TAGGED_FORMS, UNITS_VERSION, QuoteUnit, context_text, layout_of
+from ingest.quote_units import FORMS, TAGGED_FORMS, UNITS_VERSION, Layout, QuoteUnit, context_text, layout_of
 from ingest.settings import Settings
+from ingest.vectors import ChunkJob, ResumeStore, embed_jobs
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,10 @@ class IngestReport:
     seconds: float = 0.0
     embed_seconds: float = 0.0
     embedded_units: int = 0
+    # Quote units that late pooling could not serve (encoded in their context instead).
+    units_in_context: int = 0
+    # Chunks whose vectors an earlier, interrupted ingest had already embedded.
+    resumed_chunks: int = 0
     generation: str | None = None
     files: int = 0
     # Seconds each file took to read, clean and split (in the reader process).
@@ -90,6 +95,31 @@ def unit_texts(document: Document, chunks: list[Chunk], units: list[list[QuoteUn
     layout = layout_of(document)
     return [[context_text(document, chunk, layout, unit) for unit in chunk_units]
             for chunk, chunk_units in zip(chunks, units)]
+
+
+def chunk_job(document: Document, chunk: Chunk, units: list[QuoteUnit], layout: Layout) -> ChunkJob:
+    """What embedding a chunk takes: its passage text, each unit's text in context, and where each
+    unit (with the title and section heading the passage) lies in the passage text. A unit that
+    runs past the chunk's end has no place in it and is encoded in its context."""
+    passage = passage_text(document, chunk)
+    body = len(passage) - len(chunk.text)
+    header = (0, body - 1)
+    ranges = [[(unit.start - chunk.char_start + body, unit.end - chunk.char_start + body), header]
+              if unit.end <= chunk.char_end else [] for unit in units]
+    return ChunkJob(passage, [context_text(document, chunk, layout, unit) for unit in units], ranges)
+
+
+def embedding_setup(settings: Settings, embedder: Embedder) -> dict:
+    """What the vectors depend on besides the texts: an interrupted ingest's vectors are reused
+    only when all of it is the same."""
+    build_info = Path(settings.model) / "build_info.json"
+    return {
+        "model": settings.model,
+        "build": build_info.read_text(encoding="utf-8") if build_info.exists() else None,
+        "passage_prompt": settings.passage_prompt,
+        "passage_engine": embedder.passage_engine,
+        "unit_vectors": settings.unit_vectors,
+    }
 
 
 def _progress() -> Progress:
@@ -130,7 +160,7 @@ class _Stage:
             self.on_progress(self.name, self.done, self.total)
 
 
-def _previous_index(index_dir: Path, settings: Settings, dimension: int):
+def _previous_index(index_dir: Path, settings: Settings, embedder: Embedder):
     try:
         previous = load_index(index_dir)
     except IndexNotFound:
@@ -138,11 +168,13 @@ def _previous_index(index_dir: Path, settings: Settings, dimension: int):
     manifest = previous.manifest
     compatible = (
         manifest.get("model") == settings.model
-        and manifest.get("dimension") == dimension
+        and manifest.get("dimension") == embedder.dimension
         and manifest.get("chunk_size") == settings.chunk_size
         and manifest.get("passage_prompt") == settings.passage_prompt
         and manifest.get("units_version") == UNITS_VERSION
         and manifest.get("quote_vectors") == settings.embed_quotes
+        and manifest.get("unit_vectors", "context") == settings.unit_vectors
+        and manifest.get("passage_engine", "torch") == embedder.passage_engine
     )
     return previous if compatible else None
 
@@ -239,7 +271,7 @@ def _ingest_locked(paths: list[Path], index_dir: Path, settings: Settings, organ
                    show_progress: bool, embedder, on_progress: ProgressCallback | None,
                    keep_missing_files: bool) -> IngestReport:
     report = IngestReport()
-    previous = _previous_index(index_dir, settings, embedder.dimension)
+    previous = _previous_index(index_dir, settings, embedder)
     discovery = discover(paths)
     report.files = len(discovery.files)
     report.problems.extend(FileProblem(str(path), reason) for path, reason in discovery.skipped)
@@ -331,33 +363,21 @@ def _ingest_locked(paths: list[Path], index_dir: Path, settings: Settings, organ
         return report
 
     embed_started = time.perf_counter()
-    # Chunks (for retrieval) and their quote units (for choosing what to quote) are embedded in one
-    # pass, longest first across the whole run: batches of similar length waste no padding.
-    jobs: list[tuple[int, int, str]] = []  # (chunk position, unit number or -1 for the chunk, text)
-    for i in to_embed:
-        document = documents[chunks[i].document_id]
-        jobs.append((i, -1, passage_text(document, chunks[i])))
-        jobs.extend((i, j, text) for j, text in enumerate(unit_texts(document, [chunks[i]], [units[i][0]])[0]))
-    jobs.sort(key=lambda job: -len(job[2]))
-    encoded_rows: list[np.ndarray] = []
-    batch = max(settings.model_batch_size * 4, 64)
+    layouts = {document_id: layout_of(documents[document_id]) for document_id in {chunks[i].document_id for i in to_embed}}
+    jobs = [chunk_job(documents[chunks[i].document_id], chunks[i], units[i][0], layouts[chunks[i].document_id])
+            for i in to_embed]
+    store = ResumeStore(index_dir, embedding_setup(settings, embedder))
     what = f"{len(to_embed)} chunks and their quotable parts" if settings.embed_quotes else f"{len(to_embed)} chunks"
     with _Stage("embedding", f"Embedding {what}", len(jobs), show_progress, on_progress) as stage:
-        for offset in range(0, len(jobs), batch):
-            encoded = embedder.encode_passages([job[2] for job in jobs[offset:offset + batch]])
-            encoded_rows.extend(encoded)
-            stage.advance(len(encoded))
-    unit_vectors = {i: np.zeros((len(units[i][0]), embedder.dimension), np.float32) for i in to_embed}
-    for (i, j, _), vector in zip(jobs, encoded_rows):
-        if j < 0:
-            vectors[i] = vector
-        else:
-            unit_vectors[i][j] = vector
-    for i in to_embed:
-        units[i] = (units[i][0], unit_vectors[i])
+        results, stats = embed_jobs(embedder, jobs, settings.unit_vectors, store, stage.advance)
+    for i, result in zip(to_embed, results):
+        vectors[i] = result.chunk
+        units[i] = (units[i][0], result.units)
     report.embed_seconds = time.perf_counter() - embed_started
     report.embedded_chunks = len(to_embed)
-    report.embedded_units = sum(len(units[i][0]) for i in to_embed)
+    report.embedded_units = stats.units
+    report.units_in_context = stats.units_in_context
+    report.resumed_chunks = stats.resumed
 
     for number, chunk in enumerate(chunks):
         chunk.chunk_id = number
@@ -393,12 +413,15 @@ def _ingest_locked(paths: list[Path], index_dir: Path, settings: Settings, organ
         "tagger_version": TAGGER_VERSION,
         "units_version": UNITS_VERSION,
         "quote_vectors": settings.embed_quotes,
+        "unit_vectors": settings.unit_vectors,
+        "passage_engine": embedder.passage_engine,
         "chunk_size": settings.chunk_size,
         "documents": {d.document_id: d.content_hash for d in documents.values()},
         "chunk_count": len(chunks),
     }
     generation = write_generation(index_dir, manifest, list(documents.values()), chunks, embeddings, lexical,
                                   quote_vectors, quote_spans)
+    store.clear()
     report.generation = str(generation)
     return report
 

@@ -6,6 +6,7 @@ Every value can be overridden by an environment variable with the ``EQUASS_`` pr
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -22,14 +23,20 @@ class Settings(BaseSettings):
     # Embed every quote unit (ingest/quote_units.py) at ingest, so answers choose quotes without
     # running the model at question time. An index built without them serves search but not /api/ask.
     embed_quotes: bool = True
+    # How quote units get their vectors (ingest/vectors.py): "context" encodes each unit's text
+    # with its title, section and lead-in in a pass of its own; "late" pools them from the
+    # chunk's own pass, so each token is encoded once.
+    unit_vectors: Literal["context", "late"] = "context"
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
     # Threads of torch (ingest's batch encoding; 0 = one per core) and of the ONNX Runtime copy
     # that encodes questions. One query thread keeps a busy 2-core server responsive.
     model_threads: int = 0
     query_threads: int = 1
-    # Encode questions with the int8 ONNX copy of the model when its folder has one.
+    # Encode questions with the int8 ONNX copy of the model when its folder has one; and passages
+    # (at ingest) too when this is set.
     onnx_queries: bool = True
+    onnx_passages: bool = False
 
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "data" / "index"

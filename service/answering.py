@@ -168,7 +168,7 @@ class Answerer:
     def unretrieved_hit(self, query_vector: np.ndarray):
         """A hit for a chunk that search did not return (a definition found by its term)."""
         def make(chunk: Chunk) -> Hit:
-            dense = float(self.engine.index.embeddings[chunk.chunk_id] @ query_vector)
+            dense = float(self.engine.index.embeddings[chunk.chunk_id].astype(np.float32) @ query_vector)
             return Hit(chunk, 0.0, dense, 0.0)
         return make
 
@@ -177,7 +177,7 @@ class Answerer:
         if not candidates:
             return
         index = self.engine.index
-        vectors = index.quote_vectors[[c.row for c in candidates]]
+        vectors = index.quote_vectors[[c.row for c in candidates]].astype(np.float32)
         cosines = vectors @ question_vector
         query_cosines = vectors @ query_vector if query_vector is not question_vector else cosines
 
