@@ -5,8 +5,9 @@ compute the token outputs: torch, and an int8 ONNX Runtime copy of the same mode
 folder has one (``onnx/model-int8.onnx``, written by ``python -m ingest.model_build``).
 Quantisation is dynamic and per channel (per-tensor int8 loses retrieval quality); the copy's
 vectors are at cosine 0.997 to torch's. Questions, encoded one at a time while a person waits, go
-through the ONNX copy (about 5 ms instead of 20-30 ms on one core). Passages go through torch
-unless ``EQUASS_ONNX_PASSAGES`` is set. A service that never encodes a passage never loads torch.
+through the ONNX copy (about 5 ms instead of 20-30 ms on one core). Passages go through torch,
+the ONNX copy, or each batch through the faster of the two for its length (``EQUASS_PASSAGE_ENGINE``).
+A service that never encodes a passage never loads torch.
 
 Thread counts are set on purpose: on a 2-core server a second busy process makes torch at two
 threads 10-30 times slower.
@@ -27,6 +28,10 @@ log = logging.getLogger(__name__)
 
 ONNX_FILE = Path("onnx") / "model-int8.onnx"
 MAX_TOKENS = 512
+# With ``EQUASS_PASSAGE_ENGINE=by-length``, batches up to this many tokens go through the int8 copy.
+# Measured on two cores: int8 runs 128-token texts twice as fast as torch, 192 about as fast, and
+# 512-token texts at half torch's speed (its attention is not quantised).
+ONNX_MAX_PASSAGE_TOKENS = 192
 
 # Token outputs (batch, tokens, dimension) from token ids and attention mask (batch, tokens).
 TokenStates = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -133,22 +138,18 @@ class Embedder:
         folder = Path(settings.model)
         has_onnx = (folder / ONNX_FILE).exists() and (folder / "tokenizer.json").exists()
         self.onnx_queries = settings.onnx_queries and has_onnx
-        self.onnx_passages = settings.onnx_passages and has_onnx
+        # Which engine encodes passages; stored in the index's manifest (see ingest/settings.py).
+        self.passage_engine = settings.passage_engine
         if settings.onnx_queries and not has_onnx:
             log.info("No ONNX copy of %s: questions are encoded with torch (python -m ingest.model_build makes one)",
                      settings.model)
-        if settings.onnx_passages and not has_onnx:
-            raise ValueError(f"EQUASS_ONNX_PASSAGES is set but {settings.model} has no {ONNX_FILE}; "
+        if self.passage_engine != "torch" and not has_onnx:
+            raise ValueError(f"EQUASS_PASSAGE_ENGINE is {self.passage_engine} but {settings.model} has no {ONNX_FILE}; "
                              "build it with: python -m ingest.model_build")
-
-    @property
-    def passage_engine(self) -> str:
-        """Which engine encodes passages: stored in the index, so vectors of one index never mix engines."""
-        return "onnx-int8" if self.onnx_passages else "torch"
 
     @cached_property
     def dimension(self) -> int:
-        if self.onnx_queries or self.onnx_passages:
+        if self.onnx_queries or self.passage_engine != "torch":
             config = Path(self.settings.model) / "config.json"
             return int(json.loads(config.read_text(encoding="utf-8"))["hidden_size"])
         return int(self.model.get_embedding_dimension())
@@ -175,13 +176,25 @@ class Embedder:
         return self._onnx_encoder(self.settings.query_threads, batches=False) if self.onnx_queries else None
 
     @cached_property
-    def passage_encoder(self) -> TokenEncoder:
-        if self.onnx_passages:
-            return self._onnx_encoder(self.settings.model_threads or _cores(), batches=True)
+    def onnx_passage_encoder(self) -> TokenEncoder:
+        return self._onnx_encoder(self.settings.model_threads or _cores(), batches=True)
+
+    @cached_property
+    def torch_passage_encoder(self) -> TokenEncoder:
         import copy
 
         return TokenEncoder(copy.deepcopy(self.model.tokenizer.backend_tokenizer),
                             torch_token_states(self.model[0].auto_model), self.dimension)
+
+    def passage_encoder(self, texts: list[str]) -> TokenEncoder:
+        """The engine for one batch: with ``by-length``, the int8 copy when its longest text is short."""
+        if self.passage_engine == "torch":
+            return self.torch_passage_encoder
+        if self.passage_engine == "by-length":
+            longest = max(len(e.ids) for e in self.onnx_passage_encoder.tokenizer.encode_batch(texts))
+            if longest > ONNX_MAX_PASSAGE_TOKENS:
+                return self.torch_passage_encoder
+        return self.onnx_passage_encoder
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -190,7 +203,8 @@ class Embedder:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for offset in range(0, len(order), self.batch_size):
             rows = order[offset:offset + self.batch_size]
-            vectors[rows] = self.passage_encoder.encode([self.passage_prompt + texts[i] for i in rows])
+            batch = [self.passage_prompt + texts[i] for i in rows]
+            vectors[rows] = self.passage_encoder(batch).encode(batch)
         return vectors
 
     def encode_passages_with_spans(self, texts: list[str], spans: list[list[list[tuple[int, int]]]]
@@ -199,7 +213,8 @@ class Embedder:
         ranges are positions in each text, the prompt is accounted for here."""
         shift = len(self.passage_prompt)
         shifted = [[[(start + shift, end + shift) for start, end in ranges] for ranges in parts] for parts in spans]
-        return self.passage_encoder.encode_with_spans([self.passage_prompt + t for t in texts], shifted)
+        batch = [self.passage_prompt + t for t in texts]
+        return self.passage_encoder(batch).encode_with_spans(batch, shifted)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         if self.query_encoder is not None and texts:
@@ -242,7 +257,7 @@ _embedders: dict[str, Embedder] = {}
 
 def get_embedder(settings: Settings) -> Embedder:
     """One loaded model per process: loading takes seconds, encoding a query milliseconds."""
-    key = f"{settings.model}|{settings.onnx_queries}|{settings.onnx_passages}|{settings.model_threads}"
+    key = f"{settings.model}|{settings.onnx_queries}|{settings.passage_engine}|{settings.model_threads}"
     if key not in _embedders:
         ensure_default_model(settings)
         _embedders[key] = Embedder(settings)

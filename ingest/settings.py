@@ -33,10 +33,11 @@ class Settings(BaseSettings):
     # that encodes questions. One query thread keeps a busy 2-core server responsive.
     model_threads: int = 0
     query_threads: int = 1
-    # Encode questions with the int8 ONNX copy of the model when its folder has one; and passages
-    # (at ingest) too when this is set.
+    # Encode questions with the int8 ONNX copy of the model when its folder has one.
     onnx_queries: bool = True
-    onnx_passages: bool = False
+    # What encodes passages at ingest: "torch"; "onnx-int8" (the int8 copy); or "by-length" (each
+    # batch through the int8 copy when its texts are short, where it is faster, else torch).
+    passage_engine: Literal["torch", "onnx-int8", "by-length"] = "torch"
 
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "data" / "index"

@@ -68,12 +68,12 @@ def test_vectors_are_half_precision_and_memory_mapped(folder, tmp_path, base_set
 
 
 def test_the_register_setup_answers_from_its_exact_text(folder, tmp_path, base_settings):
-    settings = base_settings.model_copy(update={"onnx_passages": True, "unit_vectors": "late",
+    settings = base_settings.model_copy(update={"passage_engine": "by-length", "unit_vectors": "late",
                                                 "index_dir": tmp_path / "index"})
     report = ingest([folder], settings.index_dir, settings, show_progress=False)
     assert report.embedded_units > 0 and report.units_in_context < report.embedded_units
     index = load_index(settings.index_dir)
-    assert index.manifest["passage_engine"] == "onnx-int8" and index.manifest["unit_vectors"] == "late"
+    assert index.manifest["passage_engine"] == "by-length" and index.manifest["unit_vectors"] == "late"
     assert index.dense.ntotal == len(index.chunks)
     answer = Answerer(Engine.load(settings)).answer("Per kiek dienų išnagrinėjamas paslaugų gavėjo skundas?")
     quote = (answer.quotes or answer.nearest)[0]
