@@ -191,7 +191,8 @@ class Embedder:
         if self.passage_engine == "torch":
             return self.torch_passage_encoder
         if self.passage_engine == "by-length":
-            longest = max(len(e.ids) for e in self.onnx_passage_encoder.tokenizer.encode_batch(texts))
+            # Counted on the batch's longest text by characters: one text tokenised here, not the batch.
+            longest = len(self.onnx_passage_encoder.tokenizer.encode(max(texts, key=len)).ids)
             if longest > ONNX_MAX_PASSAGE_TOKENS:
                 return self.torch_passage_encoder
         return self.onnx_passage_encoder
