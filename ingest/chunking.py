@@ -140,5 +140,5 @@ def chunk_document(document_id: str, text: str, sections: list[Section], size: i
             continue
         start, end = group[0].start, group[-1].end
         chunks.append(Chunk(chunk_id=-1, document_id=document_id, char_start=start, char_end=end,
-                            text=text[start:end], section=section_at(sections, body[0].start)))
+                            section=section_at(sections, body[0].start)))
     return chunks

@@ -25,8 +25,10 @@ what an ingest killed half-way left behind.
 import errno
 import fcntl
 import json
+import mmap
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -141,6 +143,11 @@ class Index:
     def chunks_of(self, document_id: str) -> list[Chunk]:
         return [chunk for chunk in self.chunks if chunk.document_id == document_id]
 
+    def chunk_vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The vectors of some chunks, as float32, from the dense index's own copy in memory (the
+        same half-precision values as embeddings.npy, whose pages then stay on disk)."""
+        return self.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+
     def quote_rows(self, chunk_id: int) -> range:
         """Rows of ``quote_vectors``/``quote_spans`` that belong to a chunk."""
         start, end = self._quote_rows[chunk_id]
@@ -160,6 +167,26 @@ def _document_from_json(data: dict) -> Document:
     return Document(**data)
 
 
+def _chunk_from_json(data: dict, strengths: dict[float, float]) -> Chunk:
+    """A chunk with its repeated values shared (a document's id, a section's title, a principle's
+    name, a strength of three decimals from ``strengths``): at 300k chunks separate copies cost
+    hundreds of megabytes. Generations written before chunks stopped carrying their text still load."""
+    data.pop("text", None)
+    data["document_id"] = sys.intern(data["document_id"])
+    data["section"] = sys.intern(data["section"])
+    data["principles"] = {sys.intern(p): strengths.setdefault(s, s) for p, s in data.get("principles", {}).items()}
+    data["evidence"] = {sys.intern(p): tuple(span) for p, span in data.get("evidence", {}).items()}
+    return Chunk(**data)
+
+
+def _rows_on_demand(vectors: np.memmap) -> np.memmap:
+    """A memory-mapped matrix read a few scattered rows at a time (the candidates of one question):
+    without read-ahead, each question brings in the pages of its rows, not ~128 KB around each."""
+    if hasattr(mmap, "MADV_RANDOM"):
+        vectors._mmap.madvise(mmap.MADV_RANDOM)
+    return vectors
+
+
 def load_index(index_dir: Path) -> Index:
     """Load the current generation; raise ``IndexNotFound`` with what to run when there is none."""
     path = current_generation(index_dir)
@@ -175,11 +202,13 @@ def load_index(index_dir: Path) -> Index:
     with open(path / "documents.jsonl", encoding="utf-8") as lines:
         documents = {d.document_id: d for d in (_document_from_json(json.loads(x)) for x in lines)}
     with open(path / "chunks.jsonl", encoding="utf-8") as lines:
-        chunks = [Chunk(**json.loads(line)) for line in lines]
-    embeddings = np.load(path / "embeddings.npy", mmap_mode="r")
+        strengths: dict[float, float] = {}
+        chunks = [_chunk_from_json(json.loads(line), strengths) for line in lines]
+    embeddings = _rows_on_demand(np.load(path / "embeddings.npy", mmap_mode="r"))
     dense = faiss.read_index(str(path / "dense.faiss"))
-    lexical = bm25s.BM25.load(str(path / "lexical"))
-    quote_vectors = np.load(path / "quotes.npy", mmap_mode="r")
+    # Memory-mapped: a query reads the postings of its own terms only.
+    lexical = bm25s.BM25.load(str(path / "lexical"), mmap=True)
+    quote_vectors = _rows_on_demand(np.load(path / "quotes.npy", mmap_mode="r"))
     quote_spans = np.load(path / "quote_spans.npy")
     return Index(path, manifest, documents, chunks, embeddings, dense, lexical, quote_vectors, quote_spans)
 

@@ -26,7 +26,7 @@ from ingest.index_store import (IndexNotFound, ensure_writable, ingest_lock, loa
 from ingest.principles import TAGGER_VERSION, PrincipleTagger, tag_chunks
 from ingest.reader_process import PreparedDocument, ReaderConfig, ReaderProcess, peak_memory_bytes
 from ingest.readers import ReadError, ReadLimits, RecordProblem
-from ingest.records import Chunk, Document
+from ingest.records import Chunk, Document, chunk_text
 from ingest.quote_units import FORMS, TAGGED_FORMS, UNITS_VERSION, Layout, QuoteUnit, context_text, layout_of
 from ingest.settings import Settings
 from ingest.vectors import ChunkJob, ResumeStore, embed_jobs
@@ -77,7 +77,7 @@ class IngestReport:
 def passage_text(document: Document, chunk: Chunk) -> str:
     """What the models see of a chunk: title, organisation and section give it context."""
     header = " — ".join(part for part in (document.title, document.organization, chunk.section) if part)
-    return f"{header}\n{chunk.text}"
+    return f"{header}\n{chunk_text(document, chunk)}"
 
 
 def provenance(document: Document) -> tuple:
@@ -102,7 +102,7 @@ def chunk_job(document: Document, chunk: Chunk, units: list[QuoteUnit], layout: 
     unit (with the title and section heading the passage) lies in the passage text. A unit that
     runs past the chunk's end has no place in it and is encoded in its context."""
     passage = passage_text(document, chunk)
-    body = len(passage) - len(chunk.text)
+    body = len(passage) - (chunk.char_end - chunk.char_start)
     header = (0, body - 1)
     ranges = [[(unit.start - chunk.char_start + body, unit.end - chunk.char_start + body), header]
               if unit.end <= chunk.char_end else [] for unit in units]

@@ -214,7 +214,7 @@ class ChunkTags:
     """A chunk's principles with their strength, and for each the span of the sentence that earned it."""
 
     strengths: dict[str, float]
-    evidence: dict[str, list[int]]
+    evidence: dict[str, tuple[int, int]]
 
 
 def tag_chunks(tagger: PrincipleTagger, chunk_terms: list[set[str]], chunk_vectors: np.ndarray,
@@ -242,7 +242,7 @@ def tag_chunks(tagger: PrincipleTagger, chunk_terms: list[set[str]], chunk_vecto
             value = float(block[best[column], column])
             if value >= STORE_FLOOR:
                 strengths[principle.id] = round(value, 3)
-                evidence[principle.id] = [int(v) for v in sentence_spans[rows[best[column]]]]
+                evidence[principle.id] = tuple(int(v) for v in sentence_spans[rows[best[column]]])
         tags.append(ChunkTags(strengths, evidence))
     return tags
 

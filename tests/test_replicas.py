@@ -91,7 +91,7 @@ def small_generation(index_dir: Path, texts: list[str]) -> Path:
     """A real (if tiny) generation folder, written by the index store itself."""
     documents = [Document(f"d{i}", f"Dokumentas {i}", ORGANIZATION, text, f"/srv/d{i}.txt", content_hash=str(i))
                  for i, text in enumerate(texts)]
-    chunks = [Chunk(i, d.document_id, 0, len(d.text), d.text, "") for i, d in enumerate(documents)]
+    chunks = [Chunk(i, d.document_id, 0, len(d.text), "") for i, d in enumerate(documents)]
     vectors = np.eye(len(texts), 8, dtype=np.float32)
     lexical = bm25s.BM25()
     lexical.index([text.lower().split() for text in texts], show_progress=False)
