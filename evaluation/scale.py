@@ -224,7 +224,20 @@ def _latency_child(index_dir: Path, settings: Settings, queries: list[str]) -> d
         answerer.answer(query)
         ask.append(time.perf_counter() - started)
     return {"chunks": len(answerer.engine.index.chunks), "load_seconds": load_seconds, "loaded_mib": loaded_mib,
-            "peak_mib": peak_rss_mib(), "search": percentiles(search), "ask": percentiles(ask)}
+            "peak_mib": peak_rss_mib(), "search": percentiles(search), "ask": percentiles(ask), **resident_mib()}
+
+
+def resident_mib() -> dict:
+    """Resident memory now: private (the process's own) and file-backed (pages of the memory-mapped
+    index files and libraries, shared with other processes on the machine and given back under
+    memory pressure)."""
+    values = {}
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "RssAnon", "RssFile"):
+                values[name] = int(value.split()[0]) / 1024
+    return {"rss_mib": values["VmRSS"], "private_mib": values["RssAnon"], "file_mib": values["RssFile"]}
 
 
 def bench_latency_scale(settings: Settings, source: Path, query_count: int, console: Console) -> None:
@@ -246,8 +259,9 @@ def bench_latency_scale(settings: Settings, source: Path, query_count: int, cons
         result = _in_child(_latency_child, index_dir, settings, queries)
         console.print(f"  {result['chunks']:>7,} chunks: search p50 {result['search'][0]:.1f} ms, p95 {result['search'][1]:.1f} ms; "
                       f"answer p50 {result['ask'][0]:.1f} ms, p95 {result['ask'][1]:.1f} ms; load {result['load_seconds']:.1f} s; "
-                      f"RSS after load {result['loaded_mib']:.0f} MiB, peak {result['peak_mib']:.0f} MiB; "
-                      f"on disk {disk:.0f} MiB")
+                      f"peak RSS while loading {result['loaded_mib']:.0f} MiB; RSS after the questions {result['rss_mib']:.0f} MiB "
+                      f"({result['private_mib']:.0f} private, {result['file_mib']:.0f} mapped files), peak "
+                      f"{result['peak_mib']:.0f} MiB; on disk {disk:.0f} MiB")
 
 
 def _distraction_child(index_dir: Path, settings: Settings) -> dict:

@@ -168,7 +168,7 @@ class Answerer:
     def unretrieved_hit(self, query_vector: np.ndarray):
         """A hit for a chunk that search did not return (a definition found by its term)."""
         def make(chunk: Chunk) -> Hit:
-            dense = float(self.engine.index.embeddings[chunk.chunk_id].astype(np.float32) @ query_vector)
+            dense = float(self.engine.index.chunk_vectors([chunk.chunk_id])[0] @ query_vector)
             return Hit(chunk, 0.0, dense, 0.0)
         return make
 

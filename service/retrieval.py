@@ -93,7 +93,7 @@ class Searcher:
         lexical_rows = positive[np.argsort(-lexical_all[positive])[:n]]
 
         rows = np.union1d(dense_rows, lexical_rows).astype(np.int64)
-        dense = self.index.embeddings[rows].astype(np.float32) @ query_vector
+        dense = self.index.chunk_vectors(rows) @ query_vector
         return Scored(rows, dense.astype(np.float64), lexical_all[rows].astype(np.float64))
 
     def _lexical_scores(self, query: str) -> np.ndarray:
