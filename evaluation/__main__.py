@@ -33,10 +33,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="bench: the law register at scale (ingest speed and its extrapolation, latency at 10k-300k "
                              "chunks, distraction); takes about half an hour")
     parser.add_argument("--queries", type=int, default=200, help="bench: queries per latency measurement")
-    parser.add_argument("--only", choices=["all", "speed", "ask", "load", "hostile"], default="all",
+    parser.add_argument("--only", choices=["all", "speed", "ask", "load", "hostile", "ingest", "latency", "distraction"],
+                        default="all",
                         help="bench: one part only (speed: ingest, search and ask latency; ask: answer latency idle and with "
                              "the other core busy; load: concurrent clients "
-                             "against the service; hostile: the hostile-file suite in one ingest)")
+                             "against the service; hostile: the hostile-file suite in one ingest); bench --scale: ingest, "
+                             "latency or distraction")
     parser.add_argument("--clients", type=int, default=100, help="bench load: concurrent clients")
     parser.add_argument("--seconds", type=float, default=60.0, help="bench load: how long the load runs")
     args = parser.parse_args(argv)
@@ -44,10 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings.model_copy(update={"index_dir": args.index})
 
     if args.command == "bench":
+        scale_parts = ("ingest", "latency", "distraction")
+        if args.only != "all" and (args.only in scale_parts) != args.scale:
+            parser.error(f"--only {args.only} is a part of bench {'without' if args.scale else 'with'} --scale")
         if args.scale:
             from evaluation.scale import run_scale
 
-            run_scale(settings, args.laws, args.queries)
+            run_scale(settings, args.laws, args.queries, args.only)
             return 0
         from evaluation.bench import run_bench
 

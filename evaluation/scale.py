@@ -76,6 +76,13 @@ def register_size(laws: Path) -> tuple[int, int]:
 
 
 def peak_rss_mib() -> float:
+    """This process's peak resident memory. Read from VmHWM, not ``ru_maxrss``: a spawned child
+    keeps the ``ru_maxrss`` of the moment it was forked, so a child of a big parent would report
+    the parent's memory."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -202,6 +209,10 @@ def replicate(index: Index, target: int) -> dict:
             "quote_vectors": np.vstack(quote_vectors), "quote_spans": np.vstack(quote_spans)}
 
 
+def _replicate_child(source: Path, size: int, index_dir: Path) -> None:
+    write_generation(index_dir, **replicate(load_index(source), size))
+
+
 def _latency_child(index_dir: Path, settings: Settings, queries: list[str]) -> dict:
     from evaluation.bench import percentiles
     from service.answering import Answerer
@@ -253,7 +264,7 @@ def bench_latency_scale(settings: Settings, source: Path, query_count: int, cons
         except Exception:
             shutil.rmtree(index_dir, ignore_errors=True)
             started = time.perf_counter()
-            write_generation(index_dir, **replicate(base, size))
+            _in_child(_replicate_child, source, size, index_dir)  # this process stays small for the measuring ones
             console.print(f"  (built {size:,} chunks in {time.perf_counter() - started:.0f} s)")
         disk = sum(p.stat().st_size for p in (index_dir / "current").resolve().rglob("*") if p.is_file()) / 2**20
         result = _in_child(_latency_child, index_dir, settings, queries)
@@ -290,9 +301,13 @@ def bench_distraction(settings: Settings, slice_index: Path, console: Console) -
             shutil.copytree(slice_index, together, symlinks=True)
         _in_child(_ingest_corpus_child, index_dir, register)
     laws = len(load_index(together).documents) - len(load_index(alone).documents)
-    console.print(f"Distraction: the gold questions answered by the default corpus's two laws, register setup:")
-    for name, index_dir in (("default corpus", alone), (f"default corpus + {laws} register laws", together)):
-        result = _in_child(_distraction_child, index_dir, settings)
+    console.print(f"Distraction: the gold questions answered by the default corpus's two laws (marked core in its "
+                  f"manifest), register setup:")
+    runs = (("default corpus", alone, True),
+            (f"default corpus + {laws} register laws, core laws not preferred", together, False),
+            (f"default corpus + {laws} register laws, core laws' best passages always weighed", together, True))
+    for name, index_dir, core_first in runs:
+        result = _in_child(_distraction_child, index_dir, settings.model_copy(update={"core_laws_first": core_first}))
         r, a = result["retrieval"], result["answers"]
         console.print(f"  {name} ({result['chunks']} chunks, {result['questions']} questions): retrieval hit@1 "
                       f"{r['hit@1']:.3f}, hit@5 {r['hit@5']:.3f}; answers hit@1 {a['hit@1']:.3f}, hit@3 {a['hit@3']:.3f}, "
@@ -303,10 +318,24 @@ def _ingest_corpus_child(index_dir: Path, settings: Settings) -> None:
     ingest([settings.corpus_dir], index_dir, settings, show_progress=False)
 
 
-def run_scale(settings: Settings, laws: Path, query_count: int) -> None:
+SCALE_PARTS = ("ingest", "latency", "distraction")
+
+
+def run_scale(settings: Settings, laws: Path, query_count: int, only: str = "all") -> None:
+    """All three parts, or one (``only``); latency and distraction then use the slice index an
+    earlier ingest part left in data/bench/scale/."""
     console = Console(width=120)
     if not laws.exists():
         raise SystemExit(f"The law register {laws} is missing; pass --laws PATH")
-    largest = bench_ingest_scale(settings, laws, console)
-    bench_latency_scale(settings, largest, query_count, console)
-    bench_distraction(settings, largest, console)
+    if only in ("all", "ingest"):
+        largest = bench_ingest_scale(settings, laws, console)
+    else:
+        largest = SCALE_DIR / f"index-{INGEST_SIZES[-1]}"
+        try:
+            load_index(largest)
+        except Exception:
+            raise SystemExit(f"No {largest}: run python -m evaluation bench --scale --only ingest first")
+    if only in ("all", "latency"):
+        bench_latency_scale(settings, largest, query_count, console)
+    if only in ("all", "distraction"):
+        bench_distraction(settings, largest, console)

@@ -7,6 +7,7 @@ import pytest
 from ingest import vectors
 from ingest.index_store import load_index
 from ingest.pipeline import ingest
+from ingest.vector_file import VectorFile
 from service.answering import Answerer
 from service.engine import Engine
 from tests.test_pipeline import COMPLAINTS, POLICY
@@ -59,12 +60,28 @@ def test_a_stopped_ingest_keeps_what_it_embedded_and_the_rerun_continues(folder,
     assert np.allclose(np.asarray(resumed.embeddings, np.float32), np.asarray(whole.embeddings, np.float32), atol=2e-3)
 
 
-def test_vectors_are_half_precision_and_memory_mapped(folder, tmp_path, base_settings):
+def test_vectors_are_half_precision_and_read_by_rows(folder, tmp_path, base_settings):
     ingest([folder], tmp_path / "index", base_settings, show_progress=False)
     index = load_index(tmp_path / "index")
     assert index.embeddings.dtype == np.float16 and index.quote_vectors.dtype == np.float16
-    assert isinstance(index.embeddings, np.memmap) and isinstance(index.quote_vectors, np.memmap)
+    assert isinstance(index.embeddings, VectorFile) and isinstance(index.quote_vectors, VectorFile)
     assert index.dense.ntotal == len(index.chunks)
+    # faiss's own copy gives search the vectors of the file, to a byte a dimension
+    rows = [len(index.chunks) - 1, 0, 2]
+    assert np.abs(index.chunk_vectors(rows) - index.embeddings[rows].astype(np.float32)).max() < 0.01
+
+
+def test_vector_file_reads_any_rows(tmp_path):
+    matrix = np.arange(40, dtype=np.float16).reshape(10, 4)
+    np.save(tmp_path / "v.npy", matrix)
+    vectors = VectorFile(tmp_path / "v.npy")
+    assert len(vectors) == 10 and vectors.shape == (10, 4) and vectors.dtype == np.float16
+    assert np.array_equal(vectors[3], matrix[3])
+    assert np.array_equal(vectors[2:7], matrix[2:7])
+    assert np.array_equal(vectors[[9, 0, 1, 2, 9, 5]], matrix[[9, 0, 1, 2, 9, 5]])
+    assert np.array_equal(np.asarray(vectors), matrix) and vectors[[]].shape == (0, 4)
+    with pytest.raises(IndexError):
+        vectors[[10]]
 
 
 def test_the_register_setup_answers_from_its_exact_text(folder, tmp_path, base_settings):
