@@ -301,13 +301,9 @@ def bench_distraction(settings: Settings, slice_index: Path, console: Console) -
             shutil.copytree(slice_index, together, symlinks=True)
         _in_child(_ingest_corpus_child, index_dir, register)
     laws = len(load_index(together).documents) - len(load_index(alone).documents)
-    console.print(f"Distraction: the gold questions answered by the default corpus's two laws (marked core in its "
-                  f"manifest), register setup:")
-    runs = (("default corpus", alone, True),
-            (f"default corpus + {laws} register laws, core laws not preferred", together, False),
-            (f"default corpus + {laws} register laws, core laws' best passages always weighed", together, True))
-    for name, index_dir, core_first in runs:
-        result = _in_child(_distraction_child, index_dir, settings.model_copy(update={"core_laws_first": core_first}))
+    console.print(f"Distraction: the gold questions answered by the default corpus's two laws, register setup:")
+    for name, index_dir in (("default corpus", alone), (f"default corpus + {laws} register laws", together)):
+        result = _in_child(_distraction_child, index_dir, settings)
         r, a = result["retrieval"], result["answers"]
         console.print(f"  {name} ({result['chunks']} chunks, {result['questions']} questions): retrieval hit@1 "
                       f"{r['hit@1']:.3f}, hit@5 {r['hit@5']:.3f}; answers hit@1 {a['hit@1']:.3f}, hit@3 {a['hit@3']:.3f}, "

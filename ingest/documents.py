@@ -118,7 +118,6 @@ class ManifestEntry(BaseModel):
     shared: StrictBool | None = None
     kind: StrictStr | None = Field(None, pattern=r"^[a-z_]{1,40}$")
     visibility: Literal["public", "internal"] | None = None
-    core: StrictBool | None = None
 
 
 class Manifest(BaseModel):
@@ -184,7 +183,6 @@ def make_document(path: Path, raw: RawDocument, entry: ManifestEntry, organizati
         kind="law" if law else entry.kind or "policy",
         sections=find_sections(text),
         visibility=entry.visibility or "internal",
-        core=bool(entry.core),
     )
     document.content_hash = content_hash(document)
     return document

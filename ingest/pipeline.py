@@ -82,7 +82,7 @@ def passage_text(document: Document, chunk: Chunk) -> str:
 
 def provenance(document: Document) -> tuple:
     return (document.title, document.organization, document.kind, document.shared, document.date, document.source,
-            document.visibility, document.core)
+            document.visibility)
 
 
 # Told what an ingest is doing, for a person watching it elsewhere (the upload page):

@@ -32,9 +32,6 @@ class Document:
     # An organisation's document is "public" (published, e.g. its web page: the widget may quote it)
     # or "internal" (its own staff only, when accounts are on). Shared documents are seen by all.
     visibility: str = "internal"
-    # A law the staff of this service work under (marked ``"core": true`` in the corpus manifest).
-    # With other laws beside it (the whole register), answers always weigh its best passages too.
-    core: bool = False
     # When this text was last embedded into the index (ISO 8601, UTC); kept while the text is unchanged.
     indexed_at: str | None = None
 

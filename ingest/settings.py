@@ -39,10 +39,6 @@ class Settings(BaseSettings):
     # batch through the int8 copy when its texts are short, where it is faster, else torch).
     passage_engine: Literal["torch", "onnx-int8", "by-length"] = "torch"
 
-    # With other laws indexed beside the core ones (manifest ``"core": true``), weigh the best
-    # passages of the core laws in every answer, however many other laws rank above them.
-    core_laws_first: bool = True
-
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "data" / "index"
     # Descriptions of the ten EQUASS principles; the principle tagger learns from them.

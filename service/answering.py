@@ -44,15 +44,6 @@ COVERAGE_CUES = re.compile(r"apim|igyvendin|atitink|atliep|cover|address|impleme
 GENERIC_SCOPE_WORDS = "mūsų musu mūsų centras centre centro įstaiga įstaigoje organizacija organizacijoje our centre center organisation organization"
 
 
-def core_laws(documents) -> frozenset[str]:
-    """The laws the staff work under, when other laws are indexed beside them: an index of the
-    whole register holds thousands whose passages would otherwise crowd them out of the
-    candidates. With no other laws there is nothing to prefer them to."""
-    laws = [d for d in documents if d.kind == "law"]
-    core = frozenset(d.document_id for d in laws if d.core)
-    return core if len(core) < len(laws) else frozenset()
-
-
 @dataclass
 class Answer:
     answer: str
@@ -104,7 +95,6 @@ class Answerer:
         self.generic_terms = frozenset(analyze_query(GENERIC_SCOPE_WORDS))
         self.terms_of = lru_cache(maxsize=50_000)(self._terms_of)
         self.own_documents_of = lru_cache(maxsize=1024)(self._own_documents_of)
-        self.core_laws = core_laws(engine.index.documents.values()) if engine.settings.core_laws_first else frozenset()
         self.title_terms = lru_cache(maxsize=4096)(self._title_terms)
         # Chunk rows of a set of documents (an organisation's own, the core laws): a pass over every chunk.
         self.rows_of = lru_cache(maxsize=1024)(lambda documents: self.searcher.rows_of(set(documents)))
@@ -154,9 +144,8 @@ class Answerer:
         hits = self.searcher.search(resolved.query, k=CANDIDATE_CHUNKS, organization=resolved.organization,
                                     query_vector=query_vector, lexical_query=lexical_query)
         own_documents = self.own_documents_of(resolved.organization)
-        for extra_documents in (own_documents | frozenset(resolved.focus_documents), self.core_laws):
-            if not extra_documents:
-                continue
+        extra_documents = own_documents | frozenset(resolved.focus_documents)
+        if extra_documents:
             within = self.rows_of(extra_documents)
             seen = {h.chunk.chunk_id for h in hits}
             hits += [h for h in self.searcher.search(resolved.query, k=SCOPED_CHUNKS, query_vector=query_vector,

@@ -136,23 +136,3 @@ def test_refusal_rules():
     assert unknown_names("Kas yra Šiaulių centro direktorius?", frequencies, lambda w: [w.lower()[:5]]) == 1
     assert unknown_names("Kokia Kauno centro vizija?", frequencies, lambda w: [w.lower()[:4]]) == 0
 
-
-def test_core_laws_are_preferred_only_beside_other_laws():
-    from ingest.records import Document
-    from service.answering import core_laws
-
-    def law(document_id, core):
-        return Document(document_id, document_id, "Seimas", "tekstas", "", shared=True, kind="law", core=core)
-
-    policy = Document("tvarka", "Tvarka", "Centras", "tekstas", "")
-    assert core_laws([law("a", True), law("b", True), policy]) == frozenset()  # the default corpus: nothing to prefer
-    assert core_laws([law("a", True), law("b", False), law("c", False), policy]) == frozenset({"a"})
-    assert core_laws([law("b", False), policy]) == frozenset()
-
-
-def test_the_default_corpus_marks_its_laws_core():
-    from ingest.documents import manifest_entry
-    from ingest.settings import PROJECT_ROOT
-
-    laws = sorted((PROJECT_ROOT / "corpus" / "laws").glob("*.json"))
-    assert laws and all(manifest_entry(path).core for path in laws)
