@@ -98,7 +98,8 @@ class SentencePieceTokens:
 
     def encode_batch(self, texts: list[str]) -> list[Encoding]:
         bos, eos = self.processor.bos_id(), self.processor.eos_id()
-        return [Encoding([bos] + ids[:self.limit - 2] + [eos]) for ids in self.processor.encode(texts)]
+        # One thread: SentencePiece's pool for a list of texts costs more than a question takes to tokenise.
+        return [Encoding([bos] + ids[:self.limit - 2] + [eos]) for ids in self.processor.encode(texts, num_threads=1)]
 
 
 class TokenEncoder:
