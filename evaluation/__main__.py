@@ -46,8 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings.model_copy(update={"index_dir": args.index})
 
     if args.command == "bench":
-        scale_parts = ("ingest", "latency", "distraction")
-        if args.only != "all" and (args.only in scale_parts) != args.scale:
+        from evaluation.scale import SCALE_PARTS
+
+        if args.only != "all" and (args.only in SCALE_PARTS) != args.scale:
             parser.error(f"--only {args.only} is a part of bench {'without' if args.scale else 'with'} --scale")
         if args.scale:
             from evaluation.scale import run_scale

@@ -12,9 +12,9 @@ Layout of ``DIR``::
                           dense.faiss      inner-product index over the same vectors (8-bit scalar quantised)
                           lexical/         bm25s index over the analysed chunks
 
-Vectors are kept at half precision, and searched at one byte a dimension: retrieval and quote
-choice are the same as with float32 (the evaluation's numbers do not move), and the index needs half
-the disk and a quarter of the memory. The vector files are
+Vectors are kept at half precision, and searched at one byte a dimension: the evaluation's answers
+and hybrid retrieval are the same as with float32 (dense-only retrieval moves by a question), and
+the index needs half the disk and a quarter of the memory. The vector files are
 read a few rows at a time (ingest/vector_file.py), so a server holds in memory only the rows it reads;
 the faiss index, loaded whole, gives the chunk vectors search needs.
 
@@ -146,8 +146,8 @@ class Index:
         return [chunk for chunk in self.chunks if chunk.document_id == document_id]
 
     def chunk_vectors(self, rows: np.ndarray) -> np.ndarray:
-        """The vectors of some chunks, as float32, from the dense index's own copy in memory (within
-        0.001 of embeddings.npy's, which then stays on disk)."""
+        """The vectors of some chunks, as float32, from the dense index's own 8-bit copy in memory
+        (about a thousandth from embeddings.npy's, which then stays on disk)."""
         return self.dense.reconstruct_batch(np.asarray(rows, dtype=np.int64))
 
     def quote_rows(self, chunk_id: int) -> range:

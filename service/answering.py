@@ -96,7 +96,7 @@ class Answerer:
         self.terms_of = lru_cache(maxsize=50_000)(self._terms_of)
         self.own_documents_of = lru_cache(maxsize=1024)(self._own_documents_of)
         self.title_terms = lru_cache(maxsize=4096)(self._title_terms)
-        # Chunk rows of a set of documents (an organisation's own, the core laws): a pass over every chunk.
+        # Chunk rows of a set of documents (an organisation's own, a follow-up's): a pass over every chunk.
         self.rows_of = lru_cache(maxsize=1024)(lambda documents: self.searcher.rows_of(set(documents)))
 
     # -- the question -------------------------------------------------------------------------

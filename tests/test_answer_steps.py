@@ -135,4 +135,3 @@ def test_refusal_rules():
     frequencies = {"kaun": 3, "centr": 9}
     assert unknown_names("Kas yra Šiaulių centro direktorius?", frequencies, lambda w: [w.lower()[:5]]) == 1
     assert unknown_names("Kokia Kauno centro vizija?", frequencies, lambda w: [w.lower()[:4]]) == 0
-
