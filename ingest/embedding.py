@@ -32,10 +32,12 @@ ONNX_FILE = Path("onnx") / "model-int8.onnx"
 # of the memory ``tokenizers`` needs for the same 250k-piece vocabulary.
 SENTENCEPIECE_FILE = Path("onnx") / "tokenizer.model"
 MAX_TOKENS = 512
-# With ``EQUASS_PASSAGE_ENGINE=by-length``, batches up to this many tokens go through the int8 copy.
-# Measured on two cores: int8 runs 128-token texts twice as fast as torch, 192 about as fast, and
-# 512-token texts at half torch's speed (its attention is not quantised).
-ONNX_MAX_PASSAGE_TOKENS = 192
+# With ``EQUASS_PASSAGE_ENGINE=by-length``, batches up to this many tokens go through the int8 copy,
+# by the precision of torch's passes. Measured on two cores (tokens/s, batches of one length): int8
+# 8,000 at 64 tokens, 5,500 at 128, 3,800 at 192, 2,300 at 512 (its attention is not quantised);
+# torch in float32 about 3,100 at every length; torch under bfloat16 autocast 5,400 at 64, 5,600 at
+# 128, 5,200 at 192, 4,400 at 512.
+ONNX_MAX_PASSAGE_TOKENS = {"float32": 192, "bfloat16": 128}
 
 # Token outputs (batch, tokens, dimension) from token ids and attention mask (batch, tokens).
 TokenStates = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -58,15 +60,23 @@ def onnx_token_states(model_dir: Path, threads: int, batches: bool) -> TokenStat
     return run
 
 
-def torch_token_states(transformer) -> TokenStates:
+def torch_token_states(transformer, bfloat16: bool) -> TokenStates:
+    """``bfloat16``: run under bfloat16 autocast (the weights stay float32; outputs are float32)."""
     import torch
 
     def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        with torch.inference_mode():
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
             ids_t, mask_t = torch.from_numpy(ids), torch.from_numpy(mask)
             out = transformer(input_ids=ids_t, attention_mask=mask_t, token_type_ids=torch.zeros_like(ids_t))
             return out.last_hidden_state.float().numpy()
     return run
+
+
+def bfloat16_supported() -> bool:
+    """Whether this CPU runs bfloat16 natively (oneDNN's check)."""
+    import torch
+
+    return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
@@ -172,6 +182,7 @@ class Embedder:
         self.onnx_queries = settings.onnx_queries and has_onnx
         # Which engine encodes passages; stored in the index's manifest (see ingest/settings.py).
         self.passage_engine = settings.passage_engine
+        self.passage_precision = settings.passage_precision
         if settings.onnx_queries and not has_onnx:
             log.info("No ONNX copy of %s: questions are encoded with torch (python -m ingest.model_build makes one)",
                      settings.model)
@@ -220,8 +231,13 @@ class Embedder:
     def torch_passage_encoder(self) -> TokenEncoder:
         import copy
 
+        bfloat16 = self.passage_precision == "bfloat16"
+        if bfloat16 and not bfloat16_supported():
+            log.warning("EQUASS_PASSAGE_PRECISION is bfloat16 but this CPU has no bfloat16 instructions: "
+                        "passages are encoded in float32")
+            bfloat16 = False
         return TokenEncoder(copy.deepcopy(self.model.tokenizer.backend_tokenizer),
-                            torch_token_states(self.model[0].auto_model), self.dimension)
+                            torch_token_states(self.model[0].auto_model, bfloat16), self.dimension)
 
     def passage_encoder(self, texts: list[str]) -> TokenEncoder:
         """The engine for one batch: with ``by-length``, the int8 copy when its longest text is short."""
@@ -230,7 +246,7 @@ class Embedder:
         if self.passage_engine == "by-length":
             # Counted on the batch's longest text by characters: one text tokenised here, not the batch.
             longest = len(self.onnx_passage_encoder.tokenizer.encode(max(texts, key=len)).ids)
-            if longest > ONNX_MAX_PASSAGE_TOKENS:
+            if longest > ONNX_MAX_PASSAGE_TOKENS[self.passage_precision]:
                 return self.torch_passage_encoder
         return self.onnx_passage_encoder
 
@@ -296,7 +312,8 @@ _embedders: dict[str, Embedder] = {}
 
 def get_embedder(settings: Settings) -> Embedder:
     """One loaded model per process: loading takes seconds, encoding a query milliseconds."""
-    key = f"{settings.model}|{settings.onnx_queries}|{settings.passage_engine}|{settings.model_threads}"
+    key = (f"{settings.model}|{settings.onnx_queries}|{settings.passage_engine}|{settings.passage_precision}|"
+           f"{settings.model_threads}")
     if key not in _embedders:
         ensure_default_model(settings)
         _embedders[key] = Embedder(settings)

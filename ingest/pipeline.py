@@ -118,6 +118,7 @@ def embedding_setup(settings: Settings, embedder: Embedder) -> dict:
         "build": build_info.read_text(encoding="utf-8") if build_info.exists() else None,
         "passage_prompt": settings.passage_prompt,
         "passage_engine": embedder.passage_engine,
+        "passage_precision": embedder.passage_precision,
         "unit_vectors": settings.unit_vectors,
     }
 
@@ -175,6 +176,7 @@ def _previous_index(index_dir: Path, settings: Settings, embedder: Embedder):
         and manifest.get("quote_vectors") == settings.embed_quotes
         and manifest.get("unit_vectors", "context") == settings.unit_vectors
         and manifest.get("passage_engine", "torch") == embedder.passage_engine
+        and manifest.get("passage_precision", "float32") == embedder.passage_precision
     )
     return previous if compatible else None
 
@@ -415,6 +417,7 @@ def _ingest_locked(paths: list[Path], index_dir: Path, settings: Settings, organ
         "quote_vectors": settings.embed_quotes,
         "unit_vectors": settings.unit_vectors,
         "passage_engine": embedder.passage_engine,
+        "passage_precision": embedder.passage_precision,
         "chunk_size": settings.chunk_size,
         "documents": {d.document_id: d.content_hash for d in documents.values()},
         "chunk_count": len(chunks),

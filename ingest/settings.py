@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     # What encodes passages at ingest: "torch"; "onnx-int8" (the int8 copy); or "by-length" (each
     # batch through the int8 copy when its texts are short, where it is faster, else torch).
     passage_engine: Literal["torch", "onnx-int8", "by-length"] = "torch"
+    # Number format of torch's passage passes: "bfloat16" runs them under bfloat16 autocast (1.5-1.8x
+    # faster on a CPU with bfloat16 instructions; vectors at cosine 0.99999 to float32's). A CPU
+    # without them falls back to float32.
+    passage_precision: Literal["float32", "bfloat16"] = "float32"
 
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "data" / "index"

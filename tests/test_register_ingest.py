@@ -1,10 +1,13 @@
 """Ingest for the law register: a stopped ingest resumes, the register setup (ONNX passages,
-late-pooled quote units) builds an index that answers, and vectors are kept at half precision."""
+late-pooled quote units, torch in bfloat16) builds an index that answers, and vectors are kept at
+half precision."""
 
 import numpy as np
 import pytest
 
+from evaluation.scale import REGISTER_SETUP
 from ingest import vectors
+from ingest.embedding import Embedder
 from ingest.index_store import load_index
 from ingest.pipeline import ingest
 from ingest.vector_file import VectorFile
@@ -85,14 +88,20 @@ def test_vector_file_reads_any_rows(tmp_path):
 
 
 def test_the_register_setup_answers_from_its_exact_text(folder, tmp_path, base_settings):
-    settings = base_settings.model_copy(update={"passage_engine": "by-length", "unit_vectors": "late",
-                                                "index_dir": tmp_path / "index"})
+    settings = base_settings.model_copy(update={**REGISTER_SETUP, "index_dir": tmp_path / "index"})
     report = ingest([folder], settings.index_dir, settings, show_progress=False)
     assert report.embedded_units > 0 and report.units_in_context < report.embedded_units
     index = load_index(settings.index_dir)
-    assert index.manifest["passage_engine"] == "by-length" and index.manifest["unit_vectors"] == "late"
+    assert all(index.manifest[key] == value for key, value in REGISTER_SETUP.items())
     assert index.dense.ntotal == len(index.chunks)
     answer = Answerer(Engine.load(settings)).answer("Per kiek dienų išnagrinėjamas paslaugų gavėjo skundas?")
     quote = (answer.quotes or answer.nearest)[0]
     assert quote.document_id == "skundai" and "dešimt darbo dienų" in quote.text
     assert index.documents["skundai"].text[quote.char_start:quote.char_end] == quote.text
+
+
+def test_bfloat16_passages_are_the_float32_ones_to_within_rounding(base_settings):
+    texts = [POLICY, COMPLAINTS, MORE, "Trumpas sakinys."]
+    exact = Embedder(base_settings.model_copy(update={"passage_precision": "float32"})).encode_passages(texts)
+    fast = Embedder(base_settings.model_copy(update={"passage_precision": "bfloat16"})).encode_passages(texts)
+    assert np.min(np.sum(exact * fast, axis=1)) > 0.999
