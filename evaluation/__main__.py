@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
                              "the other core busy; load: concurrent clients "
                              "against the service; hostile: the hostile-file suite in one ingest); bench --scale: ingest, "
                              "latency or distraction")
+    parser.add_argument("--distraction-laws", type=int, default=None,
+                        help="bench --scale: the distraction part adds this many laws of the register (ingested for it "
+                             "when missing) instead of the largest ingest slice")
     parser.add_argument("--clients", type=int, default=100, help="bench load: concurrent clients")
     parser.add_argument("--seconds", type=float, default=60.0, help="bench load: how long the load runs")
     args = parser.parse_args(argv)
@@ -53,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.scale:
             from evaluation.scale import run_scale
 
-            run_scale(settings, args.laws, args.queries, args.only)
+            run_scale(settings, args.laws, args.queries, args.only, args.distraction_laws)
             return 0
         from evaluation.bench import run_bench
 

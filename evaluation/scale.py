@@ -45,7 +45,6 @@ REGISTER_SETUP = {"passage_engine": "by-length", "unit_vectors": "late", "passag
 DEFAULT_SETUP = {"passage_engine": "torch", "unit_vectors": "context", "passage_precision": "float32"}
 INGEST_SIZES = (25, 50, 100)  # laws
 LATENCY_SIZES = (10_000, 100_000, 300_000)  # chunks
-DISTRACTION_INDEX = "corpus-and-laws"  # the default corpus added to the largest slice's index
 JITTER = 0.02
 
 
@@ -158,7 +157,7 @@ def bench_ingest_scale(settings: Settings, laws: Path, console: Console) -> Path
                       f"({result['chunks'] / result['seconds']:.2f} chunks/s; embedding {result['embed_seconds']:.1f} s), "
                       f"peak RSS {result['peak_mib']:.0f} MiB, index on disk {result['disk_mib']:.1f} MiB")
     # Indexes the other parts build from the largest slice's index, which has just changed.
-    for derived in [f"latency-{size}" for size in LATENCY_SIZES] + [DISTRACTION_INDEX]:
+    for derived in [f"latency-{size}" for size in LATENCY_SIZES] + [distraction_index(SCALE_DIR / f"index-{largest}").name]:
         shutil.rmtree(SCALE_DIR / derived, ignore_errors=True)
     default_setup = settings.model_copy(update=DEFAULT_SETUP)
     default = _in_child(_ingest_child, slices[compared], SCALE_DIR / "index-default-setup", default_setup)
@@ -282,41 +281,71 @@ def bench_latency_scale(settings: Settings, source: Path, query_count: int, cons
                       f"{result['peak_mib']:.0f} MiB; on disk {disk:.0f} MiB")
 
 
-def _distraction_child(index_dir: Path, settings: Settings) -> dict:
+def _distraction_child(index_dir: Path, settings: Settings, laws: frozenset[str] = frozenset()) -> dict:
+    """``laws``: answer as a service with these laws in scope (``EQUASS_LAWS_IN_SCOPE``) does."""
     from evaluation.answers import evaluate, summarize
     from evaluation.retrieval import metrics, score_questions
     from service.answering import Answerer
     from service.engine import Engine
+    from service.scopes import Scope, answerer_within
 
     questions = [q for q in load_gold() if q.answers and {a.document_id for a in q.answers} & DEFAULT_CORPUS_LAWS]
     engine = Engine.load(settings.model_copy(update={"index_dir": index_dir}))
+    answerer = Answerer(engine)
+    if laws:
+        scope = Scope(laws=laws)
+        engine = engine.within(scope)
+        answerer = answerer_within(answerer, engine, None, scope)
     retrieval = metrics(score_questions(engine.searcher, questions), "hybrid", engine.searcher.dense_weight)
-    answers = summarize(evaluate(Answerer(engine), questions))["overall"]
+    answers = summarize(evaluate(answerer, questions))["overall"]
     return {"questions": len(questions), "chunks": len(engine.index.chunks), "retrieval": retrieval, "answers": answers}
 
 
 def bench_distraction(settings: Settings, slice_index: Path, console: Console) -> None:
     register = settings.model_copy(update=REGISTER_SETUP)
-    alone, together = SCALE_DIR / "corpus", SCALE_DIR / DISTRACTION_INDEX
+    alone, together = SCALE_DIR / "corpus", distraction_index(slice_index)
     for index_dir in (alone, together):
-        try:
-            manifest = load_index(index_dir).manifest
-            if all(manifest.get(key) == value for key, value in REGISTER_SETUP.items()):
-                continue
-        except Exception:
-            pass
+        if has_register_setup(index_dir):
+            continue
         shutil.rmtree(index_dir, ignore_errors=True)
         if index_dir == together:
             shutil.copytree(slice_index, together, symlinks=True)
         _in_child(_ingest_corpus_child, index_dir, register)
     laws = len(load_index(together).documents) - len(load_index(alone).documents)
     console.print(f"Distraction: the gold questions answered by the default corpus's two laws, register setup:")
-    for name, index_dir in (("default corpus", alone), (f"default corpus + {laws} register laws", together)):
-        result = _in_child(_distraction_child, index_dir, settings)
+    runs = (("default corpus", alone, frozenset()), (f"default corpus + {laws} register laws", together, frozenset()),
+            ("the same, the two laws in scope (EQUASS_LAWS_IN_SCOPE)", together, frozenset(DEFAULT_CORPUS_LAWS)))
+    for name, index_dir, in_scope in runs:
+        result = _in_child(_distraction_child, index_dir, settings, in_scope)
         r, a = result["retrieval"], result["answers"]
         console.print(f"  {name} ({result['chunks']} chunks, {result['questions']} questions): retrieval hit@1 "
                       f"{r['hit@1']:.3f}, hit@5 {r['hit@5']:.3f}; answers hit@1 {a['hit@1']:.3f}, hit@3 {a['hit@3']:.3f}, "
                       f"refused {a['refused']:.3f}, wrong {a['wrong']:.3f}")
+
+
+def distraction_index(slice_index: Path) -> Path:
+    """The default corpus added to a slice's index."""
+    return SCALE_DIR / f"corpus-and-{slice_index.name}"
+
+
+def has_register_setup(index_dir: Path) -> bool:
+    try:
+        manifest = load_index(index_dir).manifest
+    except Exception:
+        return False
+    return all(manifest.get(key) == value for key, value in REGISTER_SETUP.items())
+
+
+def distraction_slice(settings: Settings, laws: Path, count: int, console: Console) -> Path:
+    """The index of the first ``count`` laws for the distraction part (built here when missing)."""
+    index_dir = SCALE_DIR / f"index-{count}"
+    if not has_register_setup(index_dir):
+        source = register_slice(laws, count, SCALE_DIR / f"laws-{count}.jsonl")
+        result = _in_child(_ingest_child, source, index_dir, settings.model_copy(update=REGISTER_SETUP))
+        shutil.rmtree(distraction_index(index_dir), ignore_errors=True)
+        console.print(f"(ingested {count} laws for the distraction part: {result['chunks']} chunks in "
+                      f"{result['seconds']:.0f} s, register setup)")
+    return index_dir
 
 
 def _ingest_corpus_child(index_dir: Path, settings: Settings) -> None:
@@ -326,9 +355,12 @@ def _ingest_corpus_child(index_dir: Path, settings: Settings) -> None:
 SCALE_PARTS = ("ingest", "latency", "distraction")
 
 
-def run_scale(settings: Settings, laws: Path, query_count: int, only: str = "all") -> None:
+def run_scale(settings: Settings, laws: Path, query_count: int, only: str = "all",
+              distraction_laws: int | None = None) -> None:
     """All three parts, or one (``only``); latency and distraction then use the slice index an
-    earlier ingest part left in data/bench/scale/."""
+    earlier ingest part left in data/bench/scale/. ``distraction_laws``: the distraction part
+    adds that many laws of the register (ingested for it when missing) instead of the largest
+    ingest slice."""
     console = Console(width=120)
     if not laws.exists():
         raise SystemExit(f"The law register {laws} is missing; pass --laws PATH")
@@ -343,4 +375,5 @@ def run_scale(settings: Settings, laws: Path, query_count: int, only: str = "all
     if only in ("all", "latency"):
         bench_latency_scale(settings, largest, query_count, console)
     if only in ("all", "distraction"):
-        bench_distraction(settings, largest, console)
+        source = distraction_slice(settings, laws, distraction_laws, console) if distraction_laws else largest
+        bench_distraction(settings, source, console)

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     # without them falls back to float32.
     passage_precision: Literal["float32", "bfloat16"] = "float32"
 
+    # The laws answers and search draw on, by document id (``/api/documents``), when the index holds
+    # more of them (the whole register): '["lt-law-x-493", "lt-pdpa-i1374"]'. Empty: every law.
+    laws_in_scope: list[str] = []
+
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     index_dir: Path = PROJECT_ROOT / "data" / "index"
     # Descriptions of the ten EQUASS principles; the principle tagger learns from them.

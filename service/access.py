@@ -20,7 +20,7 @@ from fastapi import HTTPException, Query, Request
 from service.accounts.store import ADMINISTRATOR, COORDINATOR, STAFF, Account, EmbedKey
 from service.organizations import known_organization
 from service.schemas import MAX_ORGANIZATION_CHARS, plain_text
-from service.scopes import EVERYTHING, Scope
+from service.scopes import Scope
 
 SESSION_COOKIE = "equass_session"
 SIGN_IN_COOKIE = "equass_sign_in"  # the sign-in form's CSRF token (double submit), before a session exists
@@ -82,7 +82,7 @@ def current_caller(request: Request) -> Caller:
     if cached is not None:
         return cached
     if not request.app.state.settings.accounts:
-        caller = Caller(OPEN, EVERYTHING)
+        caller = Caller(OPEN, Scope(laws=laws_in_scope(request)))
     else:
         caller = _caller_with_accounts(request)
     request.state.caller = caller
@@ -98,7 +98,8 @@ def _caller_with_accounts(request: Request) -> Caller:
             raise HTTPException(403, detail="The request lacks this session's CSRF token (header X-CSRF-Token); "
                                             "reload the page and try again.")
         account = signed_in.account
-        return Caller(ACCOUNT, Scope(account.organization), account, csrf_token=signed_in.csrf_token)
+        return Caller(ACCOUNT, Scope(account.organization, laws=laws_in_scope(request)), account,
+                      csrf_token=signed_in.csrf_token)
     key_text = request.headers.get(EMBED_KEY_HEADER)
     if key_text:
         key = store.embed_key(key_text)
@@ -108,8 +109,13 @@ def _caller_with_accounts(request: Request) -> Caller:
         origin = (request.headers.get("origin") or "").lower()
         if origin not in key.origins:
             raise HTTPException(403, detail=f"This embed key works only on pages of: {', '.join(key.origins)}.")
-        return Caller(WIDGET, Scope(key.organization, public_only=True), key=key)
-    return Caller(ANONYMOUS, Scope(public_only=True))
+        return Caller(WIDGET, Scope(key.organization, public_only=True, laws=laws_in_scope(request)), key=key)
+    return Caller(ANONYMOUS, Scope(public_only=True, laws=laws_in_scope(request)))
+
+
+def laws_in_scope(request: Request) -> frozenset[str]:
+    """The laws the service answers from (``EQUASS_LAWS_IN_SCOPE``); empty: every law of the index."""
+    return frozenset(request.app.state.settings.laws_in_scope)
 
 
 def same_token(given: str | None, expected: str) -> bool:
@@ -140,7 +146,7 @@ def narrowed(request: Request, caller: Caller, organization: str | None) -> Acce
     """What the request sees when it asks for ``organization``: never more than the caller may."""
     name = plain_text(organization) if organization else None
     if caller.kind == OPEN:
-        return Access(caller, EVERYTHING, known_organization(request, name))
+        return Access(caller, caller.scope, known_organization(request, name))
     own = caller.scope.organization
     if not name:
         return Access(caller, caller.scope, own)
@@ -148,7 +154,7 @@ def narrowed(request: Request, caller: Caller, organization: str | None) -> Acce
         if name != own:
             raise HTTPException(403, detail=f"You see the documents of {own} only.")
         return Access(caller, caller.scope, own)
-    scope = Scope(known_organization(request, name), caller.scope.public_only)
+    scope = Scope(known_organization(request, name), caller.scope.public_only, caller.scope.laws)
     return Access(caller, scope, scope.organization)
 
 

@@ -44,6 +44,24 @@ COVERAGE_CUES = re.compile(r"apim|igyvendin|atitink|atliep|cover|address|impleme
 GENERIC_SCOPE_WORDS = "mūsų musu mūsų centras centre centro įstaiga įstaigoje organizacija organizacijoje our centre center organisation organization"
 
 
+def term_statistics(index, rows: np.ndarray | None = None) -> tuple[dict[str, int], int]:
+    """In how many chunks each indexed term occurs, and how many chunks there are: of the whole
+    index, or of the chunk ``rows`` a scope sees."""
+    lexical = index.lexical
+    indptr = np.asarray(lexical.scores["indptr"])
+    if rows is None:
+        frequencies = np.diff(indptr)
+        count = len(index.chunks)
+    else:
+        seen = np.zeros(len(index.chunks), dtype=bool)
+        seen[rows] = True
+        running = np.concatenate([[0], np.cumsum(seen[np.asarray(lexical.scores["indices"])])])
+        frequencies = running[indptr[1:]] - running[indptr[:-1]]
+        count = len(rows)
+    # bm25s keeps an empty token at the end of its vocabulary with no postings of its own.
+    return {term: int(frequencies[i]) for term, i in lexical.vocab_dict.items() if i < len(frequencies)}, count
+
+
 @dataclass
 class Answer:
     answer: str
@@ -87,11 +105,7 @@ class Answerer:
         self.principle_coverage = coverage
         self.searcher = engine.searcher
         self.builder = CandidateBuilder(engine.index)
-        lexical = engine.index.lexical
-        frequencies = np.diff(np.asarray(lexical.scores["indptr"]))
-        # bm25s keeps an empty token at the end of its vocabulary with no postings of its own.
-        self.document_frequency = {term: int(frequencies[i]) for term, i in lexical.vocab_dict.items() if i < len(frequencies)}
-        self.chunk_count = len(engine.index.chunks)
+        self.document_frequency, self.chunk_count = term_statistics(engine.index)
         self.generic_terms = frozenset(analyze_query(GENERIC_SCOPE_WORDS))
         self.terms_of = lru_cache(maxsize=50_000)(self._terms_of)
         self.own_documents_of = lru_cache(maxsize=1024)(self._own_documents_of)

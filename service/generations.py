@@ -60,6 +60,10 @@ class Served:
 
 def load_served(settings: Settings) -> Served:
     engine = Engine.load(settings)
+    laws = {d.document_id for d in engine.index.documents.values() if d.kind == "law"}
+    unknown = sorted(set(settings.laws_in_scope) - laws)
+    if unknown:
+        log.warning("EQUASS_LAWS_IN_SCOPE names documents that are not laws of this index: %s", ", ".join(unknown))
     coverage = Coverage(engine)
     return Served(engine, coverage, Answerer(engine, coverage))
 

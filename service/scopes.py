@@ -23,8 +23,12 @@ from service.conversations import Turn
 class Scope:
     organization: str | None = None  # None: every organisation's documents
     public_only: bool = False  # the widget: the organisation's public documents only
+    # The laws answers and search draw on (document ids, ``EQUASS_LAWS_IN_SCOPE``); empty: every law.
+    laws: frozenset[str] = frozenset()
 
     def allows(self, document: Document) -> bool:
+        if self.laws and document.kind == "law" and document.document_id not in self.laws:
+            return False
         if document.shared:
             return True
         if self.organization is not None and document.organization != self.organization:
@@ -33,7 +37,7 @@ class Scope:
 
     @property
     def everything(self) -> bool:
-        return self.organization is None and not self.public_only
+        return self.organization is None and not self.public_only and not self.laws
 
 
 EVERYTHING = Scope()
@@ -57,11 +61,22 @@ class ScopedSearcher:
     def rows_of(self, document_ids: set[str]) -> np.ndarray:
         return np.intersect1d(self.searcher.rows_of(document_ids), self.rows)
 
+    @property
+    def dense_weight(self) -> float:
+        return self.searcher.dense_weight
+
+    def _allowed(self, organization: str | None, within: np.ndarray | None) -> np.ndarray:
+        return self.allowed_rows(organization) if within is None else np.intersect1d(within, self.rows)
+
     def search(self, query: str, k: int = 10, organization: str | None = None, mode: str = "hybrid",
                query_vector: np.ndarray | None = None, lexical_query: str | None = None,
                within: np.ndarray | None = None) -> list[Hit]:
-        allowed = self.allowed_rows(organization) if within is None else np.intersect1d(within, self.rows)
-        return self.searcher.search(query, k, None, mode, query_vector, lexical_query, within=allowed)
+        return self.searcher.search(query, k, None, mode, query_vector, lexical_query,
+                                    within=self._allowed(organization, within))
+
+    def score(self, query: str, organization: str | None = None, query_vector: np.ndarray | None = None,
+              lexical_query: str | None = None, within: np.ndarray | None = None):
+        return self.searcher.score(query, None, query_vector, lexical_query, within=self._allowed(organization, within))
 
 
 class ScopedCandidates(CandidateBuilder):
@@ -94,6 +109,12 @@ def answerer_within(answerer, engine, coverage, scope: Scope):
     view.engine = engine
     view.searcher = engine.searcher
     view.builder = ScopedCandidates(answerer.builder, scope)
+    if scope.laws:
+        # With the register indexed beside the laws in scope, how rare a word is (and whether any
+        # source names a place at all) is counted in what the view sees, as in an index of those laws.
+        from service.answering import term_statistics
+
+        view.document_frequency, view.chunk_count = term_statistics(engine.index, engine.searcher.rows)
     view.principle_coverage = coverage
     return view
 
