@@ -22,6 +22,7 @@ import queue
 import shutil
 import threading
 import time
+import uuid
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,11 @@ SIGNATURES = {".pdf": (b"%PDF-",), ".docx": (b"PK\x03\x04",), ".gz": (b"\x1f\x8b
 SHARED_FOLDER = "shared"
 # How long a job waits for the service to serve the generation it wrote.
 SERVE_WAIT_SECONDS = 300
+# Each service process says every HEARTBEAT_SECONDS that it is alive; the unfinished jobs of one
+# silent for RUNNER_SILENT_SECONDS are failed by whichever replica notices first.
+HEARTBEAT_SECONDS = 10.0
+RUNNER_SILENT_SECONDS = 60.0
+ORPHANED_JOB_MESSAGE = "The service process running this job stopped before it finished; upload the files again."
 
 
 @dataclass
@@ -121,14 +127,34 @@ class UploadManager:
         self.staging = settings.upload_dir / ".staging"
         self.queue: queue.Queue = queue.Queue()
         self._stopping = threading.Event()
-        self.store.fail_unfinished_jobs("The service restarted before this job finished; upload the files again.")
+        # This process's name on its jobs: other replicas leave them alone while it says it is alive.
+        self.runner = uuid.uuid4().hex
+        self._keep_alive()
         self.thread = threading.Thread(target=self._work, name="upload-ingest", daemon=True)
         self.thread.start()
+        self.heartbeat = threading.Thread(target=self._beat, name="upload-heartbeat", daemon=True)
+        self.heartbeat.start()
 
     def stop(self) -> None:
         self._stopping.set()
         self.queue.put(None)
         self.thread.join(timeout=5)
+        self.heartbeat.join(timeout=5)
+
+    def _keep_alive(self) -> None:
+        """Say this runner is alive, and fail the jobs of runners that stopped (a restart, a crashed
+        replica) without touching those a live replica is running."""
+        self.store.runner_alive(self.runner)
+        failed = self.store.fail_orphaned_jobs(RUNNER_SILENT_SECONDS, ORPHANED_JOB_MESSAGE)
+        if failed:
+            log.warning("%d upload jobs were failed: the service process running them stopped", failed)
+
+    def _beat(self) -> None:
+        while not self._stopping.wait(HEARTBEAT_SECONDS):
+            try:
+                self._keep_alive()
+            except Exception as error:  # the database is away for a moment: the next beat tries again
+                log.warning("Upload jobs' heartbeat failed: %s", type(error).__name__)
 
     def entries(self, organization: str | None) -> dict[str, dict]:
         """The manifest entries of an organisation's upload folder, as the store of record holds them."""
@@ -147,7 +173,7 @@ class UploadManager:
         results = [{"file": f.name, "document_id": document_id(organization, f.name) if f.path else None,
                     "result": "pending" if f.path else "refused", "reason": f.reason}
                    for f in files]
-        job = self.store.add_job(organization, actor, results)
+        job = self.store.add_job(organization, actor, results, self.runner)
         for item in results:
             if item["result"] == "refused":
                 self.store.audit(actor, "document.refused", item["file"], organization, reason=item["reason"])
@@ -160,7 +186,7 @@ class UploadManager:
 
     def submit_withdrawal(self, actor: Account, organization: str | None, document: str) -> Job:
         job = self.store.add_job(organization, actor, [{"file": None, "document_id": document, "result": "pending",
-                                                        "reason": None}])
+                                                        "reason": None}], self.runner)
         self.queue.put(("withdraw", job.id, actor, organization, document))
         return job
 

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from ingest.shared_index import metadata as index_metadata
 from service.accounts.database import migrate, open_database
+from service.accounts.store import AccountStore
 from service.accounts.tables import metadata
 from service.app import create_app
 from tests.accounts_fixtures import (A, A_INTERNAL_ID, A_MARKERS, A_PUBLIC_ID, A_QUESTION, ASKED, B,  # noqa: F401
@@ -334,3 +335,25 @@ def test_no_log_holds_a_question_asked(organisations, service_logs):
     hits = [(question, line) for question in ASKED for _, line in service_logs.lines
             if question.casefold() in line.casefold()]
     assert hits == []
+
+
+def test_a_replica_fails_only_the_jobs_of_runners_that_stopped(tmp_path, monkeypatch):
+    engine = open_database(f"sqlite:///{tmp_path / 'accounts.sqlite3'}")
+    migrate(engine)
+    store = AccountStore(engine, 12)
+    clock = [1_000_000.0]
+    monkeypatch.setattr("service.accounts.store.time.time", lambda: clock[0])
+    store.runner_alive("live")
+    store.runner_alive("crashed")
+    running = store.add_job(None, None, [], runner="live")
+    cut_short = store.add_job(None, None, [], runner="crashed")
+    unnamed = store.add_job(None, None, [])  # queued before runners were named
+    store.update_job(running.id, state="running")
+    clock[0] += 45
+    store.runner_alive("live")
+    assert store.fail_orphaned_jobs(60, "stopped") == 1  # no runner: failed at once
+    clock[0] += 30  # "crashed" has been silent for 75 s, "live" said it was alive 30 s ago
+    assert store.fail_orphaned_jobs(60, "stopped") == 1
+    assert store.job(running.id).state == "running"
+    assert store.job(cut_short.id).state == "failed" and store.job(cut_short.id).message == "stopped"
+    assert store.job(unnamed.id).state == "failed"

@@ -17,7 +17,7 @@ from pwdlib import PasswordHash
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from service.accounts.tables import accounts, audit_log, embed_keys, ingest_jobs, organizations, sessions
+from service.accounts.tables import accounts, audit_log, embed_keys, ingest_jobs, job_runners, organizations, sessions
 
 STAFF = "staff"
 COORDINATOR = "coordinator"
@@ -309,14 +309,15 @@ class AccountStore:
 
     # -- ingest jobs --------------------------------------------------------------------------
 
-    def add_job(self, organization: str | None, actor: Account | None, files: list[dict]) -> Job:
+    def add_job(self, organization: str | None, actor: Account | None, files: list[dict],
+                runner: str | None = None) -> Job:
         now = time.time()
         job = Job(uuid.uuid4().hex, organization, "queued", "queued", 0, 0, files, "", now, now)
         with self.engine.begin() as db:
             db.execute(insert(ingest_jobs).values(
                 id=job.id, organization=organization, actor_id=actor.id if actor else None, state=job.state,
                 stage=job.stage, done=0, total=0, files=json.dumps(files, ensure_ascii=False), message="",
-                created_at=now, updated_at=now))
+                created_at=now, updated_at=now, runner=runner))
         return job
 
     def update_job(self, job_id: str, **values) -> None:
@@ -325,10 +326,25 @@ class AccountStore:
         with self.engine.begin() as db:
             db.execute(update(ingest_jobs).where(ingest_jobs.c.id == job_id).values(updated_at=time.time(), **values))
 
-    def fail_unfinished_jobs(self, message: str) -> None:
+    def runner_alive(self, runner: str) -> None:
+        """``runner`` (a service process that runs upload jobs) is alive now."""
+        now = time.time()
         with self.engine.begin() as db:
-            db.execute(update(ingest_jobs).where(ingest_jobs.c.state.in_(("queued", "running", "loading")))
-                       .values(state="failed", stage="failed", message=message, updated_at=time.time()))
+            if not db.execute(update(job_runners).where(job_runners.c.id == runner).values(seen_at=now)).rowcount:
+                db.execute(insert(job_runners).values(id=runner, seen_at=now))
+
+    def fail_orphaned_jobs(self, silent_for: float, message: str) -> int:
+        """Fail the unfinished jobs whose runner has not said it was alive for ``silent_for`` seconds
+        (or that name none); forget runners silent for a day. Returns how many jobs were failed."""
+        now = time.time()
+        live = select(job_runners.c.id).where(job_runners.c.seen_at >= now - silent_for)
+        unfinished = ingest_jobs.c.state.in_(("queued", "running", "loading"))
+        with self.engine.begin() as db:
+            failed = db.execute(update(ingest_jobs)
+                                .where(unfinished, (ingest_jobs.c.runner.is_(None)) | ingest_jobs.c.runner.not_in(live))
+                                .values(state="failed", stage="failed", message=message, updated_at=now)).rowcount
+            db.execute(delete(job_runners).where(job_runners.c.seen_at < now - 86_400))
+        return failed
 
     def job(self, job_id: str) -> Job | None:
         with self.engine.connect() as db:

@@ -69,6 +69,16 @@ ingest_jobs = Table(
     Column("message", Text, nullable=False),
     Column("created_at", Float, nullable=False, index=True),
     Column("updated_at", Float, nullable=False),
+    # The service process (replica) whose queue holds the job; see job_runners.
+    Column("runner", String(32), nullable=True),
+)
+
+# Service processes that run upload jobs, and when each last said it was alive: a job whose runner
+# has gone silent was cut short (a replica stopped or crashed) and is failed by any other replica.
+job_runners = Table(
+    "job_runners", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("seen_at", Float, nullable=False),
 )
 
 # Conversations (service/conversations.py): what staff asked, kept only to resolve follow-ups.
