@@ -33,12 +33,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="bench: the law register at scale (ingest speed and its extrapolation, latency at 10k-300k "
                              "chunks, distraction); takes about half an hour")
     parser.add_argument("--queries", type=int, default=200, help="bench: queries per latency measurement")
-    parser.add_argument("--only", choices=["all", "speed", "ask", "load", "hostile", "ingest", "latency", "distraction"],
+    parser.add_argument("--only", choices=["all", "speed", "ask", "load", "hostile", "ingest", "latency", "distraction",
+                                           "publish"],
                         default="all",
                         help="bench: one part only (speed: ingest, search and ask latency; ask: answer latency idle and with "
                              "the other core busy; load: concurrent clients "
                              "against the service; hostile: the hostile-file suite in one ingest); bench --scale: ingest, "
-                             "latency or distraction")
+                             "latency, distraction or publish (to PostgreSQL)")
     parser.add_argument("--distraction-laws", type=int, default=None,
                         help="bench --scale: the distraction part adds this many laws of the register (ingested for it "
                              "when missing) instead of the largest ingest slice")

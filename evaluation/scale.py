@@ -12,7 +12,11 @@
    distinct vectors) up to the size. A child process loads each and runs the gold questions through
    search and through the whole answer step; its memory is reported.
 3. Distraction. The gold questions whose answer is in one of the default corpus's two laws, asked
-   against the default corpus alone and together with the largest slice of the register.
+   against the default corpus alone, together with the largest slice of the register (or
+   ``--distraction-laws N`` laws), and with only the two laws in scope (``EQUASS_LAWS_IN_SCOPE``).
+4. Publish. The largest latency index published to a PostgreSQL started for the purpose (the
+   machine's binaries, as the tests start one) and written from it into an empty index folder, as
+   a new replica does; times, peak memory, and the database's size.
 
 Indexes are kept in ``data/bench/scale/`` and reused by a rerun (delete the folder to start over).
 """
@@ -352,7 +356,59 @@ def _ingest_corpus_child(index_dir: Path, settings: Settings) -> None:
     ingest([settings.corpus_dir], index_dir, settings, show_progress=False)
 
 
-SCALE_PARTS = ("ingest", "latency", "distraction")
+def bench_publish(console: Console) -> None:
+    from ingest.index_store import current_generation
+    from service.accounts.database import migrate, open_database
+    from tests.postgres_fixtures import start_postgres
+
+    source = SCALE_DIR / f"latency-{LATENCY_SIZES[-1]}"
+    generation = current_generation(source)
+    if generation is None:
+        raise SystemExit(f"No {source}: run python -m evaluation bench --scale --only latency first")
+    server = start_postgres()
+    try:
+        url = server.new_database()
+        migrate(open_database(url))
+        result = _in_child(_publish_child, url, generation)
+        replica = _in_child(_materialise_child, url)
+        size = server.run("psql", "-h", "127.0.0.1", "-p", str(server.port), "-d", url.rsplit("/", 1)[1], "-tAc",
+                          "select pg_database_size(current_database())").stdout.strip()
+    finally:
+        server.stop()
+        shutil.rmtree(server.folder, ignore_errors=True)
+    console.print(f"Publish: the {LATENCY_SIZES[-1]:,}-chunk index ({result['mib']:.0f} MiB of files) published to "
+                  f"PostgreSQL in {result['seconds']:.1f} s (peak RSS {result['peak_mib']:.0f} MiB); written from it "
+                  f"into an empty index folder, as a new replica does, in {replica['seconds']:.1f} s (peak RSS "
+                  f"{replica['peak_mib']:.0f} MiB), {replica['chunks']:,} chunks loaded; database "
+                  f"{int(size) / 2**20:.0f} MiB")
+
+
+def _publish_child(url: str, generation: Path) -> dict:
+    from ingest.shared_index import SharedIndex
+
+    size = sum(p.stat().st_size for p in generation.rglob("*") if p.is_file()) / 2**20
+    started = time.perf_counter()
+    SharedIndex.open(url).publish(generation)
+    return {"seconds": time.perf_counter() - started, "mib": size, "peak_mib": peak_rss_mib()}
+
+
+def _materialise_child(url: str) -> dict:
+    import tempfile
+
+    from ingest.shared_index import SharedIndex
+
+    target = Path(tempfile.mkdtemp(prefix="equass-replica-"))
+    try:
+        started = time.perf_counter()
+        SharedIndex.open(url).materialise(target, 60)
+        seconds = time.perf_counter() - started
+        peak = peak_rss_mib()
+        return {"seconds": seconds, "peak_mib": peak, "chunks": len(load_index(target).chunks)}
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+
+
+SCALE_PARTS = ("ingest", "latency", "distraction", "publish")
 
 
 def run_scale(settings: Settings, laws: Path, query_count: int, only: str = "all",
@@ -377,3 +433,5 @@ def run_scale(settings: Settings, laws: Path, query_count: int, only: str = "all
     if only in ("all", "distraction"):
         source = distraction_slice(settings, laws, distraction_laws, console) if distraction_laws else largest
         bench_distraction(settings, source, console)
+    if only in ("all", "publish"):
+        bench_publish(console)
