@@ -106,6 +106,8 @@ class Answerer:
         self.searcher = engine.searcher
         self.builder = CandidateBuilder(engine.index)
         self.document_frequency, self.chunk_count = term_statistics(engine.index)
+        # Shared by every view of this answerer (each organisation's) with the same laws in scope.
+        self.statistics_with_laws = lru_cache(maxsize=4)(self._statistics_with_laws)
         self.generic_terms = frozenset(analyze_query(GENERIC_SCOPE_WORDS))
         self.terms_of = lru_cache(maxsize=50_000)(self._terms_of)
         self.own_documents_of = lru_cache(maxsize=1024)(self._own_documents_of)
@@ -135,6 +137,16 @@ class Answerer:
             return [frozenset([term]) for term in content]
         named = set(analyze_query(resolved.organization)) if resolved.organization else set()
         return [k for k in token_keys(resolved.question) if not k & named and not k <= self.generic_terms]
+
+    def _statistics_with_laws(self, laws: frozenset[str]) -> tuple[dict[str, int], int]:
+        """Term statistics as in an index of these laws and every other (non-law) document: with the
+        register indexed beside them, how rare a word is, and whether any source names a place at
+        all, is counted in what the service answers from."""
+        index = self.engine.index
+        documents = index.documents
+        rows = np.array([c.chunk_id for c in index.chunks
+                         if documents[c.document_id].kind != "law" or c.document_id in laws], dtype=np.int64)
+        return term_statistics(index, rows)
 
     def _own_documents_of(self, organization: str | None) -> frozenset[str]:
         if not organization:

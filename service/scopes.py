@@ -110,11 +110,7 @@ def answerer_within(answerer, engine, coverage, scope: Scope):
     view.searcher = engine.searcher
     view.builder = ScopedCandidates(answerer.builder, scope)
     if scope.laws:
-        # With the register indexed beside the laws in scope, how rare a word is (and whether any
-        # source names a place at all) is counted in what the view sees, as in an index of those laws.
-        from service.answering import term_statistics
-
-        view.document_frequency, view.chunk_count = term_statistics(engine.index, engine.searcher.rows)
+        view.document_frequency, view.chunk_count = answerer.statistics_with_laws(scope.laws)
     view.principle_coverage = coverage
     return view
 

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from ingest.index_store import load_index
 from service.answering import term_statistics
 from service.app import create_app
+from service.generations import load_served
 from service.scopes import EVERYTHING, Scope
 
 SOCIAL_SERVICES = "lt-law-x-493"
@@ -32,6 +33,15 @@ def test_term_statistics_of_a_scope_count_its_chunks_only(corpus_index):
     assert count == len(rows) < total
     assert all(part[term] <= whole[term] for term in whole)
     assert sum(part.values()) < sum(whole.values())
+
+
+def test_every_organisations_view_shares_one_count_of_the_laws_in_scope(base_settings, corpus_index):
+    served = load_served(base_settings)
+    laws = frozenset([SOCIAL_SERVICES])
+    kaunas = served.within(Scope("Kauno rajono socialinių paslaugų centras", laws=laws)).answerer
+    everyone = served.within(Scope(laws=laws)).answerer
+    assert kaunas.document_frequency is everyone.document_frequency
+    assert kaunas.chunk_count == everyone.chunk_count < served.answerer.chunk_count
 
 
 def test_answers_search_and_documents_keep_to_the_laws_in_scope(base_settings, corpus_index):
