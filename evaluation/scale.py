@@ -413,8 +413,8 @@ SCALE_PARTS = ("ingest", "latency", "distraction", "publish")
 
 def run_scale(settings: Settings, laws: Path, query_count: int, only: str = "all",
               distraction_laws: int | None = None) -> None:
-    """All three parts, or one (``only``); latency and distraction then use the slice index an
-    earlier ingest part left in data/bench/scale/. ``distraction_laws``: the distraction part
+    """All four parts, or one (``only``); latency, distraction and publish then use the indexes an
+    earlier ingest (and latency) part left in data/bench/scale/. ``distraction_laws``: the distraction part
     adds that many laws of the register (ingested for it when missing) instead of the largest
     ingest slice."""
     console = Console(width=120)

@@ -228,16 +228,22 @@ class Embedder:
         return self._onnx_encoder(self.settings.model_threads or _cores(), batches=True)
 
     @cached_property
+    def torch_bfloat16(self) -> bool:
+        """Whether torch's passage passes run in bfloat16: asked for, and this CPU has the instructions."""
+        if self.passage_precision != "bfloat16":
+            return False
+        if not bfloat16_supported():
+            log.warning("EQUASS_PASSAGE_PRECISION is bfloat16 but this CPU has no bfloat16 instructions: "
+                        "passages are encoded in float32")
+            return False
+        return True
+
+    @cached_property
     def torch_passage_encoder(self) -> TokenEncoder:
         import copy
 
-        bfloat16 = self.passage_precision == "bfloat16"
-        if bfloat16 and not bfloat16_supported():
-            log.warning("EQUASS_PASSAGE_PRECISION is bfloat16 but this CPU has no bfloat16 instructions: "
-                        "passages are encoded in float32")
-            bfloat16 = False
         return TokenEncoder(copy.deepcopy(self.model.tokenizer.backend_tokenizer),
-                            torch_token_states(self.model[0].auto_model, bfloat16), self.dimension)
+                            torch_token_states(self.model[0].auto_model, self.torch_bfloat16), self.dimension)
 
     def passage_encoder(self, texts: list[str]) -> TokenEncoder:
         """The engine for one batch: with ``by-length``, the int8 copy when its longest text is short."""
@@ -246,7 +252,7 @@ class Embedder:
         if self.passage_engine == "by-length":
             # Counted on the batch's longest text by characters: one text tokenised here, not the batch.
             longest = len(self.onnx_passage_encoder.tokenizer.encode(max(texts, key=len)).ids)
-            if longest > ONNX_MAX_PASSAGE_TOKENS[self.passage_precision]:
+            if longest > ONNX_MAX_PASSAGE_TOKENS["bfloat16" if self.torch_bfloat16 else "float32"]:
                 return self.torch_passage_encoder
         return self.onnx_passage_encoder
 

@@ -7,7 +7,7 @@ import pytest
 
 from evaluation.scale import REGISTER_SETUP
 from ingest import vectors
-from ingest.embedding import Embedder
+from ingest.embedding import Embedder, bfloat16_supported
 from ingest.index_store import load_index
 from ingest.pipeline import ingest
 from ingest.vector_file import VectorFile
@@ -103,5 +103,9 @@ def test_the_register_setup_answers_from_its_exact_text(folder, tmp_path, base_s
 def test_bfloat16_passages_are_the_float32_ones_to_within_rounding(base_settings):
     texts = [POLICY, COMPLAINTS, MORE, "Trumpas sakinys."]
     exact = Embedder(base_settings.model_copy(update={"passage_precision": "float32"})).encode_passages(texts)
-    fast = Embedder(base_settings.model_copy(update={"passage_precision": "bfloat16"})).encode_passages(texts)
+    embedder = Embedder(base_settings.model_copy(update={"passage_precision": "bfloat16"}))
+    fast = embedder.encode_passages(texts)
     assert np.min(np.sum(exact * fast, axis=1)) > 0.999
+    # On a CPU with bfloat16 instructions the passes really ran in it: not the float32 numbers.
+    assert embedder.torch_bfloat16 == bfloat16_supported()
+    assert np.array_equal(exact, fast) != embedder.torch_bfloat16
