@@ -94,9 +94,10 @@ def main(argv: list[str] | None = None) -> int:
 
             other = Engine.load(settings.model_copy(update={"index_dir": training_index(settings, settings.corpus_dir)}))
             extra = (Answerer(other, Coverage(other), model=neutral_model()), pair_questions())
-        model = train(answerer, load_gold(split="tune"), extra)
+        model, adapter = train(answerer, load_gold(split="tune"), extra)
         model.save()
-        print("Wrote service/answer_model.json")
+        adapter.save()
+        print("Wrote service/answer_model.json and service/query_adapter.npz")
         return 0
 
     from evaluation.answers import report

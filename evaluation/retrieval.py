@@ -37,10 +37,14 @@ def relevant_chunks(index: Index, question: GoldQuestion) -> set[int]:
     return relevant
 
 
-def score_questions(searcher: Searcher, questions: list[GoldQuestion]) -> list[RankedQuestion]:
-    """Run both retrievers once per question; the modes are rankings of the same scores."""
+def score_questions(searcher: Searcher, questions: list[GoldQuestion], adapted: bool = True) -> list[RankedQuestion]:
+    """Run both retrievers once per question; the modes are rankings of the same scores. The dense
+    search runs with the question's vector turned by the query adapter, as the service does, or
+    (``adapted=False``) with the plain vector."""
     questions = [q for q in questions if q.answerable and not q.history]
     vectors = searcher.embedder.encode_queries([q.question for q in questions])
+    if adapted and searcher.adapter is not None:
+        vectors = [searcher.adapter.adapt(v) for v in vectors]
     ranked = []
     for question, vector in zip(questions, vectors):
         scored = searcher.score(question.question, question.organization, query_vector=vector)
@@ -90,20 +94,25 @@ def report(searcher: Searcher, questions: list[GoldQuestion], title: str = "gold
            console: Console | None = None) -> dict:
     console = console or Console()
     items = score_questions(searcher, questions)
+    plain = score_questions(searcher, questions, adapted=False)
     weight = searcher.dense_weight
     results = {mode: metrics(items, mode, weight) for mode in MODES}
     documents = {mode: metrics(items, mode, weight, searcher.index) for mode in MODES}
+    for mode in ("dense", "hybrid"):
+        results[f"{mode}, plain vector"] = metrics(plain, mode, weight)
+        documents[f"{mode}, plain vector"] = metrics(plain, mode, weight, searcher.index)
     table = Table(title=f"Retrieval, {title}: {len(items)} answerable first-turn questions (dense weight {weight})")
     table.add_column("retriever")
     for name in ("hit@1", "hit@5", "mrr@10"):
         table.add_column(f"passage {name}", justify="right")
     for name in ("hit@1", "hit@5"):
         table.add_column(f"document {name}", justify="right")
-    for mode in MODES:
+    for mode in results:
         table.add_row(mode, *(f"{results[mode][m]:.3f}" for m in ("hit@1", "hit@5", "mrr@10")),
                       *(f"{documents[mode][m]:.3f}" for m in ("hit@1", "hit@5")))
     console.print(table)
-    console.print("passage: a chunk holding the gold span; document: any chunk of the gold document")
+    console.print("passage: a chunk holding the gold span; document: any chunk of the gold document; "
+                  "plain vector: the question's vector without the query adapter")
 
     kinds = sorted({i.question.kind for i in items})
     by_kind = Table(title="Hybrid by question kind")

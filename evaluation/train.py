@@ -1,5 +1,7 @@
 """Fit the answer model on the tuning questions: ``python -m evaluation train``.
 
+First the query adapter (evaluation/query_adapter.py) is fitted on the tuning questions and the
+training questions of other documents.
 Every tuning question (and every training question of other documents, see
 evaluation/training_pairs.py) is run through retrieval and candidate building; each candidate's
 features are labelled by whether quoting it would quote a gold span. A logistic regression learns
@@ -7,7 +9,7 @@ how to weigh the evidence. A second one learns, from the quotes that would be gi
 of them answers. Then the answer threshold (refuse below it), the threshold from which the
 organisation's own documents answer a question scoped to it, and how close further quotes must
 come to the best are chosen on the tuning questions: the most answers within the limits on wrong
-answers (``choice_key``). Test questions are never read.
+answers (``Sweep.key``). Test questions are never read.
 """
 
 import itertools
@@ -20,8 +22,10 @@ from sklearn.model_selection import GroupKFold
 
 from evaluation.answers import Outcome, outcome, summarize, print_summary
 from evaluation.gold import GoldQuestion
+from evaluation.query_adapter import AdapterExample, fit_adapter, folds_of, top1
 from service.answering import Answerer, Evidence
 from service.features import FEATURES
+from service.query_adapter import QueryAdapter
 from service.quote_selection import with_lead_in
 from service.refusal import REFUSAL_FEATURES, refusal_row
 from service.quote_selection import answer_pool, choose
@@ -35,6 +39,7 @@ REGULARISATION = 1.0
 THRESHOLDS = np.round(np.arange(0.05, 0.80, 0.025), 3)
 OWN_THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
 RATIOS = (0.0, 0.2, 0.35, 0.5, 0.7, 0.9, 1.01)
+BOOTSTRAP = 200
 
 
 @dataclass
@@ -64,6 +69,63 @@ def collect(answerer: Answerer, questions: list[GoldQuestion]) -> list[Example]:
             labels.append(question.held_by(candidate.document_id, text[start:end]))
         examples.append(Example(question, evidence, np.array(labels, dtype=bool)))
     return examples
+
+
+def adapter_examples(answerer: Answerer, examples: list[Example]) -> list[AdapterExample]:
+    """Each question's vector with the vectors of its candidates and which of them are gold."""
+    index = answerer.engine.index
+    vectors = answerer.searcher.embedder.encode_queries([e.question.question for e in examples])
+    return [AdapterExample(vector, np.asarray(index.quote_vectors[[c.row for c in e.evidence.candidates]], dtype=np.float32),
+                           e.labels.copy())
+            for e, vector in zip(examples, vectors) if e.evidence.candidates]
+
+
+Source = tuple[Answerer, list[GoldQuestion]]
+
+
+def fit_adapters(sources: list[Source], console: Console) -> tuple[QueryAdapter, dict[str, QueryAdapter]]:
+    """The query adapter fitted on the questions of all ``sources`` (each: its answerer and its
+    questions), and for every question one fitted without it (its fold's), for cross-fitted
+    features. Candidates and their labels do not depend on the answer model: collected once."""
+    data: list[AdapterExample] = []
+    ids: list[str] = []
+    embedder = sources[0][0].searcher.embedder
+    for answerer, questions in sources:
+        # Retrieved with the plain vector: the candidates must not depend on an earlier adapter.
+        answerer.adapter = QueryAdapter.identity(embedder.name, embedder.dimension)
+        examples = [e for e in collect(answerer, questions) if e.evidence.candidates]
+        data += adapter_examples(answerer, examples)
+        ids += [e.question.id for e in examples]
+    model = embedder.name
+    adapter_of: dict[str, QueryAdapter] = {}
+    held_plain = held_adapted = 0.0
+    for fold in folds_of(len(data)):
+        held = set(fold.tolist())
+        adapter = fit_adapter([d for i, d in enumerate(data) if i not in held], model)
+        adapter_of.update({ids[i]: adapter for i in fold})
+        held_plain += top1([data[i] for i in fold], None) * len(fold)
+        held_adapted += top1([data[i] for i in fold], adapter) * len(fold)
+    adapter = fit_adapter(data, model, fitted_on=f"{len(data)} questions")
+    console.print(f"query adapter ({len(data)} questions): the closest candidate is gold for {held_plain / len(data):.3f} "
+                  f"of held-out questions with the plain cosine, {held_adapted / len(data):.3f} with the adapted one")
+    return adapter, adapter_of
+
+
+def collect_cross_fitted(answerer: Answerer, questions: list[GoldQuestion],
+                         adapter_of: dict[str, QueryAdapter]) -> list[Example]:
+    """Examples retrieved and weighed with an adapter fitted without their question, in the order
+    of ``questions``."""
+    by_adapter: dict[int, list[GoldQuestion]] = {}
+    adapters = {}
+    for question in questions:
+        adapter = adapter_of.get(question.id)
+        by_adapter.setdefault(id(adapter), []).append(question)
+        adapters[id(adapter)] = adapter
+    collected = {}
+    for key, group in by_adapter.items():
+        answerer.adapter = adapters[key]
+        collected.update({e.question.id: e for e in collect(answerer, group)})
+    return [collected[q.id] for q in questions]
 
 
 def matrix(examples: list[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -112,15 +174,76 @@ def outcomes(answerer: Answerer, examples: list[Example]) -> list[Outcome]:
     return [outcome(answerer, e.question, answerer.decide(e.evidence)) for e in examples]
 
 
-def choice_key(summary: dict) -> tuple:
-    """Settings are compared by how far they miss the limits on wrong answers, then by hit@3 and
-    hit@1: answer as much as possible while at most WRONG_LIMIT of answerable questions get a
-    confident quote that does not answer them and at least UNANSWERABLE_REFUSED of unanswerable
-    questions are refused."""
-    o = summary["overall"]
-    unanswerable_refused = o["unanswerable_refused"] if o["unanswerable"] else 1.0
-    missing = max(0.0, o["wrong"] - WRONG_LIMIT) + max(0.0, UNANSWERABLE_REFUSED - unanswerable_refused)
-    return round(missing, 6), -o["hit@3"], -o["hit@1"]
+@dataclass
+class Sweep:
+    """With one refusal model and quote choice: per tuning question, the probability that its
+    answer is right (-inf when it is refused at any threshold, inf when it is answered at any) and
+    what answering would give."""
+
+    probability: np.ndarray
+    hit1: np.ndarray
+    hit3: np.ndarray
+    answerable: np.ndarray
+
+    def key(self, threshold: float, rows: np.ndarray) -> tuple:
+        """How these questions (``rows``, repeats allowed) fare answered from ``threshold``: by how
+        far they miss the limits on wrong answers, then by hit@3 and hit@1. Answer as much as
+        possible while at most WRONG_LIMIT of answerable questions get a confident quote that does
+        not answer them and at least UNANSWERABLE_REFUSED of unanswerable questions are refused."""
+        answered = self.probability[rows] >= threshold
+        answerable = self.answerable[rows]
+        count, unanswerable = int(answerable.sum()), int((~answerable).sum())
+        hit3 = (answered & self.hit3[rows]).sum() / count
+        hit1 = (answered & self.hit1[rows]).sum() / count
+        wrong = (answered & ~self.hit3[rows] & answerable).sum() / count
+        refused = 1 - (answered & ~answerable).sum() / unanswerable if unanswerable else 1.0
+        missing = max(0.0, wrong - WRONG_LIMIT) + max(0.0, UNANSWERABLE_REFUSED - refused)
+        return round(float(missing), 6), -float(hit3), -float(hit1)
+
+
+def sweep(answerer: Answerer, examples: list[Example]) -> Sweep:
+    """Every question answered as the model would at threshold zero, with its answer probability."""
+    model = answerer.model
+    threshold, model.answer_threshold = model.answer_threshold, 0.0
+    results = outcomes(answerer, examples)
+    model.answer_threshold = threshold
+    probabilities = []
+    for example, result in zip(examples, results):
+        evidence = example.evidence
+        chosen = choose(answer_pool(evidence.candidates, evidence.own_documents, model.own_threshold),
+                        model.second_quote_ratio)
+        probability = answerer.answer_probability(chosen, bool(evidence.own_documents))
+        if result.abstained or probability is None:
+            probability = -np.inf
+        elif answerer.names_principle(evidence, chosen):
+            probability = np.inf  # answered at any threshold
+        probabilities.append(probability)
+    return Sweep(np.array(probabilities), np.array([r.hit1 for r in results]), np.array([r.hit3 for r in results]),
+                 np.array([e.question.answerable for e in examples]))
+
+
+def bagged_choice(sweeps: list[Sweep], resamples: int = BOOTSTRAP, seed: int = 0) -> tuple[int, float, float]:
+    """Which quote choice (index into ``sweeps``) and which answer threshold: in each bootstrap
+    resample of the tuning questions (answerable and unanswerable ones resampled apart) the
+    choice and threshold with the best ``Sweep.key`` are found; the choice best most often is
+    taken, with the median of its best thresholds. A threshold picked on one sample sits on the
+    edge of a limit that a question or two decide; the median over resamples does not."""
+    answerable = sweeps[0].answerable
+    groups = [np.flatnonzero(answerable), np.flatnonzero(~answerable)]
+    rng = np.random.RandomState(seed)
+    wins = np.zeros(len(sweeps), dtype=int)
+    best_thresholds: list[list[float]] = [[] for _ in sweeps]
+    for _ in range(resamples):
+        rows = np.concatenate([rng.choice(group, len(group)) for group in groups if len(group)])
+        overall = None
+        for i, one in enumerate(sweeps):
+            key, threshold = min((one.key(float(t), rows), float(t)) for t in THRESHOLDS)
+            best_thresholds[i].append(threshold)
+            if overall is None or key < overall[0]:
+                overall = (key, i)
+        wins[overall[1]] += 1
+    index = int(np.argmax(wins))
+    return index, round(float(np.median(best_thresholds[index])), 4), wins[index] / resamples
 
 
 def ranking_cv(examples: list[Example], extra: list[Example] = (), folds: int = 5) -> float:
@@ -141,21 +264,29 @@ def ranking_cv(examples: list[Example], extra: list[Example] = (), folds: int = 
 
 
 def train(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[Answerer, list[GoldQuestion]] | None = None,
-          console: Console | None = None) -> AnswerModel:
-    """Fit the candidate model on the tuning questions (and, with ``extra``, on questions answered
-    by another answerer over other documents), then the refusal model and the thresholds on the
-    tuning questions alone."""
+          console: Console | None = None) -> tuple[AnswerModel, QueryAdapter]:
+    """Fit the query adapter on the tuning questions and the training questions of other documents
+    (``extra``: their answerer and questions), the candidate model on both, then the refusal model
+    and the thresholds on the tuning questions alone. Every feature the models are fitted on is
+    made with an adapter that did not see its question."""
     console = console or Console()
     answerers = [answerer] + ([extra[0]] if extra else [])
     for each in answerers:
         each.model = neutral_model()
     model = None
     extra_examples: list[Example] = []
+    # Without training questions the adapter turns nothing: the adapted vector is the plain one.
+    embedder = answerer.searcher.embedder
+    adapter = QueryAdapter.identity(embedder.name, embedder.dimension)
+    adapter_of: dict[str, QueryAdapter] = {}
+    if extra:
+        adapter, adapter_of = fit_adapters([(answerer, questions), extra], console)
+    answerer.adapter = adapter
     for round_number in (1, 2):
         # The second round collects with the first round's model, so follow-ups see real earlier answers.
-        examples = collect(answerer, questions)
+        examples = collect_cross_fitted(answerer, questions, adapter_of) if extra else collect(answerer, questions)
         if extra:
-            extra_examples = collect(extra[0], extra[1])
+            extra_examples = collect_cross_fitted(extra[0], extra[1], adapter_of)
         x, y, _ = matrix(examples + extra_examples)
         fitted_on = f"{len(questions)} tuning questions" + (f" and {len(extra[1])} training questions" if extra else "")
         model = AnswerModel(fit(x, y, FEATURES), LinearModel.neutral(REFUSAL_FEATURES), 0.5, 0.8, 0.2,
@@ -168,16 +299,18 @@ def train(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[Answer
                       f"hit@1 cross-validated {ranking_cv(examples, extra_examples):.3f}"
                       + (f" (without the training questions {ranking_cv(examples):.3f})" if extra else ""))
 
-    best = None
+    combinations = []
     for own, ratio in itertools.product(OWN_THRESHOLDS, RATIOS):
         model.refusal = fit(*refusal_examples(examples, own, ratio), REFUSAL_FEATURES)
-        for threshold in THRESHOLDS:
-            model.answer_threshold, model.own_threshold, model.second_quote_ratio = float(threshold), own, ratio
-            summary = summarize(outcomes(answerer, examples))
-            key = choice_key(summary)
-            if best is None or key < best[0]:
-                best = (key, float(threshold), own, ratio, summary, model.refusal)
-    _, model.answer_threshold, model.own_threshold, model.second_quote_ratio, summary, model.refusal = best
+        model.own_threshold, model.second_quote_ratio = own, ratio
+        combinations.append((own, ratio, model.refusal, sweep(answerer, examples)))
+    index, threshold, share = bagged_choice([c[3] for c in combinations])
+    model.own_threshold, model.second_quote_ratio, model.refusal, _ = combinations[index]
+    model.answer_threshold = threshold
+    summary = summarize(outcomes(answerer, examples))
+    console.print(f"chosen in {share:.0%} of {BOOTSTRAP} resamples of the tuning questions; answer threshold: "
+                  "the median of the resamples' best")
+    answerer.adapter = adapter
     console.print(f"chosen: answer threshold {model.answer_threshold}, own-documents threshold {model.own_threshold}, "
                   f"second-quote ratio {model.second_quote_ratio}")
     print_summary(summary, "Tuning questions with the fitted model", console)
@@ -186,4 +319,4 @@ def train(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[Answer
     for name, linear in (("candidate", model.candidates), ("refusal", model.refusal)):
         weights = sorted(zip(linear.features, linear.weights), key=lambda item: -abs(item[1]))
         console.print(f"{name} weights (standardised features): " + ", ".join(f"{n} {w:+.2f}" for n, w in weights))
-    return model
+    return model, adapter

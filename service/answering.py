@@ -9,7 +9,7 @@ The steps live in their own modules so each can be tested and tuned alone:
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -23,9 +23,10 @@ from service.engine import Engine
 from service.features import QuestionContext, feature_rows
 from service.followups import Resolved, resolve
 from service.glossary import lithuanian_query, lithuanian_terms
+from service.query_adapter import QueryAdapter
 from service.question import QuestionProfile, profile
 from service.quote_selection import MAX_QUOTES, answer_pool, choose, spans
-from service.refusal import refusal_row, should_refuse, unknown_names
+from service.refusal import on_named_principle, refusal_row, should_refuse, unknown_names
 from service.rescoring import AnswerModel, load_model
 from service.schemas import DocumentSummary, Quote
 from service.wording import abstention_text, compose
@@ -89,6 +90,7 @@ class Evidence:
     candidates: list[Candidate]  # most probable first
     own_documents: frozenset[str]
     unknown_names: int
+    principle: str | None = None  # the EQUASS principle the question names, if one
 
     @property
     def best_probability(self) -> float | None:
@@ -96,12 +98,15 @@ class Evidence:
 
 
 class Answerer:
-    def __init__(self, engine: Engine, coverage=None, model: AnswerModel | None = None):
+    def __init__(self, engine: Engine, coverage=None, model: AnswerModel | None = None,
+                 adapter: QueryAdapter | None = None):
         if not engine.index.manifest.get("quote_vectors", False):
             raise ValueError(f"The index {engine.index.path} was built without quote vectors (EQUASS_EMBED_QUOTES=false); "
                              "answers need them. Rebuild it with: python -m ingest corpus --index DIR")
         self.engine = engine
         self.model = model or load_model()
+        # The query adapter the answer step searches and weighs with: the engine's (the shipped one).
+        self.adapter = adapter if adapter is not None else engine.searcher.adapter
         self.principle_coverage = coverage
         self.searcher = engine.searcher
         self.builder = CandidateBuilder(engine.index)
@@ -166,15 +171,17 @@ class Answerer:
         question_profile = profile(question)
         vectors = self.searcher.embedder.encode_queries([question, resolved.query] if resolved.follow_up else [question])
         question_vector, query_vector = vectors[0], vectors[-1]
+        # Search with the resolved query's vector turned by the query adapter.
+        search_vector = self.adapter.adapt(query_vector) if self.adapter is not None else query_vector
         lexical_query = lithuanian_query(resolved.query) if resolved.english else resolved.query
         hits = self.searcher.search(resolved.query, k=CANDIDATE_CHUNKS, organization=resolved.organization,
-                                    query_vector=query_vector, lexical_query=lexical_query)
+                                    query_vector=search_vector, lexical_query=lexical_query)
         own_documents = self.own_documents_of(resolved.organization)
         extra_documents = own_documents | frozenset(resolved.focus_documents)
         if extra_documents:
             within = self.rows_of(extra_documents)
             seen = {h.chunk.chunk_id for h in hits}
-            hits += [h for h in self.searcher.search(resolved.query, k=SCOPED_CHUNKS, query_vector=query_vector,
+            hits += [h for h in self.searcher.search(resolved.query, k=SCOPED_CHUNKS, query_vector=search_vector,
                                                      lexical_query=lexical_query, within=within)
                      if h.chunk.chunk_id not in seen]
         candidates = self.builder.for_hits(hits)
@@ -185,13 +192,22 @@ class Answerer:
             by_chunk = {h.chunk.chunk_id: h for h in hits}
             known = {c.row for c in candidates}
             rows = [row for row in self.builder.defined_in(keys) if row not in known]
-            candidates += self.builder.definition_candidates(rows, by_chunk, self.unretrieved_hit(query_vector))
+            candidates += self.builder.definition_candidates(rows, by_chunk, self.unretrieved_hit(search_vector))
         context = QuestionContext(question_profile, content, keys, {t: self.idf(t) for t in content}, own_documents,
                                   frozenset(resolved.focus_documents), resolved.follow_up)
         self.weigh(candidates, context, question_vector, query_vector)
+        if own_documents and not any(c.document_id in own_documents and c.probability >= self.model.own_threshold
+                                     for c in candidates):
+            # The organisation's own documents hold nothing on it ("Ką reiškia lyderystės principas?"
+            # asked with an organisation selected): the shared documents answer it as they would
+            # the same question asked for nobody in particular.
+            own_documents = frozenset()
+            context = replace(context, own_documents=own_documents)
+            self.weigh(candidates, context, question_vector, query_vector)
         candidates.sort(key=lambda c: -c.probability)
         unknown = 0 if resolved.english else unknown_names(question, self.document_frequency, analyze_query)
-        return Evidence(resolved, question_profile, hits, candidates, own_documents, unknown)
+        named = principle_named(question)
+        return Evidence(resolved, question_profile, hits, candidates, own_documents, unknown, named.id if named else None)
 
     def unretrieved_hit(self, query_vector: np.ndarray):
         """A hit for a chunk that search did not return (a definition found by its term)."""
@@ -208,6 +224,7 @@ class Answerer:
         vectors = index.quote_vectors[[c.row for c in candidates]].astype(np.float32)
         cosines = vectors @ question_vector
         query_cosines = vectors @ query_vector if query_vector is not question_vector else cosines
+        adapted_cosines = vectors @ self.adapter.adapt(question_vector) if self.adapter is not None else cosines
 
         def term_sets(candidate: Candidate):
             chunk = candidate.chunk
@@ -217,7 +234,8 @@ class Answerer:
             return span, span | title, self.terms_of(chunk.document_id, chunk.char_start, chunk.char_end) | title, title
 
         lexical_max = max((c.hit.lexical_score for c in candidates), default=0.0)
-        matrix = feature_rows(candidates, context, cosines, query_cosines, term_sets, lexical_max, index.documents)
+        matrix = feature_rows(candidates, context, cosines, query_cosines, adapted_cosines, term_sets, lexical_max,
+                              index.documents)
         probabilities = self.model.candidates.probabilities(matrix)
         for candidate, features, probability in zip(candidates, matrix, probabilities):
             candidate.features = features
@@ -245,6 +263,10 @@ class Answerer:
         row = refusal_row([c.probability for c in chosen], chosen[0].features, scoped)
         return float(self.model.refusal.probabilities(row[None, :])[0])
 
+    def names_principle(self, evidence: Evidence, chosen: list[Candidate]) -> bool:
+        """The question names a principle and the best quote is the EQUASS material on it."""
+        return bool(chosen) and on_named_principle(evidence.principle, chosen[0], self.engine.index.documents)
+
     def decide(self, evidence: Evidence) -> Answer:
         model = self.model
         resolved = evidence.resolved
@@ -253,7 +275,7 @@ class Answerer:
         probability = self.answer_probability(chosen, bool(evidence.own_documents))
         signals = {"best": round(evidence.best_probability or 0.0, 3), "answer": round(probability or 0.0, 3),
                    "unknown_names": evidence.unknown_names}
-        if should_refuse(probability, model.answer_threshold, evidence.unknown_names):
+        if should_refuse(probability, model.answer_threshold, evidence.unknown_names, self.names_principle(evidence, chosen)):
             nearest = [] if evidence.unknown_names else self.nearest_passages(pool)
             return self.abstain(resolved, evidence.hits, signals, nearest)
         quotes = self.quotes_of(chosen)

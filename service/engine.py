@@ -9,6 +9,7 @@ from ingest.index_store import Index, load_index
 from ingest.principles import TAG_THRESHOLD
 from ingest.records import Chunk, Document, Hit
 from ingest.settings import Settings
+from service.query_adapter import load_adapter
 from service.retrieval import Searcher
 from service.schemas import DocumentOut, DocumentSummary, Quote
 from service.scopes import EVERYTHING, Scope, ScopedSearcher, scoped_rows
@@ -34,7 +35,7 @@ class Engine:
                 f"rebuild it with the configured model {settings.model}: python -m ingest --index {settings.index_dir}"
             )
         log.info("Loaded index %s: %d documents, %d chunks", index.path.name, len(index.documents), len(index.chunks))
-        return cls(settings, index, Searcher(index, embedder, settings))
+        return cls(settings, index, Searcher(index, embedder, settings, load_adapter(embedder.name, embedder.dimension)))
 
     def within(self, scope: Scope) -> "Engine":
         """This engine, seeing only the documents of ``scope``."""

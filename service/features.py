@@ -1,7 +1,8 @@
 """The evidence about each quote candidate that the answer model weighs.
 
 Each candidate gets a row of named numbers: how close it is in meaning to the question (dense
-cosines of its sentences and of its passage), how much of the question's content it holds (word
+cosines of its sentences and of its passage, and the cosine with the question's vector turned by
+the learned query adapter), how much of the question's content it holds (word
 coverage weighted by rarity, in the span, around it and in its section title), how retrieval
 ranked its passage, what it is (a sentence, a list, a definition), whether it carries what the
 question type asks for (a period for "per kiek dienų", a definition for "kas yra"), and whether
@@ -18,7 +19,7 @@ from service.candidates import Candidate, named_share
 from service.question import QuestionProfile
 
 FEATURES: tuple[str, ...] = (
-    "cos", "cos_gap", "cos_query", "cos_rank",
+    "cos", "cos_gap", "cos_query", "cos_rank", "cos_adapted", "cos_adapted_gap",
     "chunk_dense", "chunk_dense_gap", "chunk_fused", "chunk_rank", "chunk_lexical",
     "cov_span", "cov_context", "cov_chunk", "cov_title", "cov_span_gap", "rarest_in_context", "rare_pair_in_context",
     "form_list", "form_paragraph", "form_item", "form_table", "form_definition",
@@ -61,12 +62,14 @@ def coverage(terms: list[str], present: set[str], idf: dict[str, float]) -> floa
 
 
 def feature_rows(candidates: list[Candidate], context: QuestionContext, cosines: np.ndarray,
-                 query_cosines: np.ndarray, term_sets, chunk_lexical_max: float, documents) -> np.ndarray:
+                 query_cosines: np.ndarray, adapted_cosines: np.ndarray, term_sets, chunk_lexical_max: float,
+                 documents) -> np.ndarray:
     """(candidates × FEATURES) for one question.
 
     ``cosines``/``query_cosines`` are each candidate's cosine with the question and with the
-    resolved query (they differ for a follow-up); ``term_sets(candidate)`` returns (span terms,
-    context terms, chunk terms, title terms).
+    resolved query (they differ for a follow-up), ``adapted_cosines`` with the question's vector
+    turned by the query adapter (service/query_adapter.py); ``term_sets(candidate)`` returns (span
+    terms, context terms, chunk terms, title terms).
     """
     rows = np.zeros((len(candidates), len(FEATURES)), dtype=np.float64)
     if not candidates:
@@ -81,9 +84,10 @@ def feature_rows(candidates: list[Candidate], context: QuestionContext, cosines:
     order = np.argsort(-cos_max, kind="stable")
     cos_rank = np.empty(len(candidates))
     cos_rank[order] = np.arange(len(candidates))
+    adapted = np.asarray(adapted_cosines, dtype=np.float64)
     coverages = []
     # The question's most specific words: an answer that lacks them is about something else.
-    rarest = sorted(set(terms), key=lambda t: -context.idf[t])[:2]
+    rarest = sorted(set(terms), key=lambda t: (-context.idf[t], t))[:2]  # ties by name: the same in every run
     for i, candidate in enumerate(candidates):
         span_terms, context_terms, chunk_terms, title_terms = term_sets(candidate)
         document = documents[candidate.document_id]
@@ -93,6 +97,8 @@ def feature_rows(candidates: list[Candidate], context: QuestionContext, cosines:
         row[INDEX["cos_gap"]] = cos_max[i] - cos_max.max()
         row[INDEX["cos_query"]] = query_cosines[i]
         row[INDEX["cos_rank"]] = 1.0 / (1.0 + cos_rank[i])
+        row[INDEX["cos_adapted"]] = adapted[i]
+        row[INDEX["cos_adapted_gap"]] = adapted[i] - adapted.max()
         row[INDEX["chunk_dense"]] = candidate.hit.dense_score
         row[INDEX["chunk_dense_gap"]] = candidate.hit.dense_score - best_dense
         row[INDEX["chunk_fused"]] = candidate.hit.score

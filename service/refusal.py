@@ -5,19 +5,23 @@ best one is and by how much it leads the next, how close it is in meaning, wheth
 question's most specific words, whether the question is English or a follow-up. So a question
 worded differently from its source, or naming the organisation, is not refused for sharing few
 words with it, and a near miss (a deadline of another body, a number the sources do not give)
-is refused when nothing stands out. One rule stays outside the model: a question that names a
-place or body no source ever mentions ("Šiaulių centro direktorius") cannot be answered here.
+is refused when nothing stands out. Two rules stay outside the model: a question that names a
+place or body no source ever mentions ("Šiaulių centro direktorius") cannot be answered here, and
+a question that names an EQUASS principle is answered when its best quote is the EQUASS material
+on that principle.
 """
 
 import re
 
 import numpy as np
 
+from ingest.principles import TAG_THRESHOLD
+from service.candidates import Candidate
 from service.features import INDEX
 
 NAME = re.compile(r"\w+")
 REFUSAL_FEATURES: tuple[str, ...] = (
-    "best", "second", "third", "top_three", "margin", "best_cos", "best_cos_gap_next", "best_cov_context",
+    "best", "second", "third", "top_three", "margin", "best_cos", "best_cos_adapted", "best_cos_gap_next", "best_cov_context",
     "best_rarest", "best_chunk_dense", "best_own", "english", "follow_up", "question_terms", "scoped",
 )
 
@@ -43,6 +47,7 @@ def refusal_row(probabilities: list[float], best: np.ndarray, scoped: bool) -> n
         "top_three": sum(top),
         "margin": top[0] - top[1],
         "best_cos": best[INDEX["cos"]],
+        "best_cos_adapted": best[INDEX["cos_adapted"]],
         "best_cos_gap_next": best[INDEX["cos_gap"]],
         "best_cov_context": best[INDEX["cov_context"]],
         "best_rarest": best[INDEX["rare_pair_in_context"]],
@@ -58,5 +63,15 @@ def refusal_row(probabilities: list[float], best: np.ndarray, scoped: bool) -> n
     return row
 
 
-def should_refuse(answer_probability: float | None, answer_threshold: float, unknown: int) -> bool:
-    return answer_probability is None or unknown > 0 or answer_probability < answer_threshold
+def on_named_principle(principle: str | None, best: Candidate, documents) -> bool:
+    """The question names an EQUASS principle ("Ką reiškia teisių principas?") and the best quote is
+    the EQUASS material on that principle: what a newcomer asking it wants to read."""
+    return (principle is not None and documents[best.document_id].kind == "equass"
+            and best.chunk.principles.get(principle, 0.0) >= TAG_THRESHOLD)
+
+
+def should_refuse(answer_probability: float | None, answer_threshold: float, unknown: int,
+                  named_principle: bool = False) -> bool:
+    if answer_probability is None or unknown > 0:
+        return True
+    return answer_probability < answer_threshold and not named_principle

@@ -1,5 +1,8 @@
 """Hybrid retrieval: BM25 over the Lithuanian analyser plus dense e5 vectors, fused by score.
 
+The question's vector is turned by the learned query adapter (service/query_adapter.py) before
+the dense search.
+
 Reciprocal-rank fusion throws away how sure each retriever is; on our gold set it loses
 hit@1 to dense retrieval alone. Instead both scores of every candidate are normalised over
 the candidate set (dense by min-max, lexical by its maximum) and mixed with a weight tuned on
@@ -20,6 +23,7 @@ from ingest.records import Hit
 from ingest.settings import Settings
 from service.glossary import lithuanian_query
 from service.language import is_english
+from service.query_adapter import QueryAdapter
 
 
 # Tuned on the English questions of the gold set (python -m evaluation retrieval).
@@ -36,9 +40,11 @@ class Scored:
 
 
 class Searcher:
-    def __init__(self, index: Index, embedder: Embedder, settings: Settings):
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings, adapter: QueryAdapter | None = None):
         self.index = index
         self.embedder = embedder
+        # Turns question vectors toward the passages that answer such questions (service/query_adapter.py).
+        self.adapter = adapter
         self.dense_weight = settings.dense_weight
         self.candidates = settings.candidates
         self._organization_rows: dict[str, np.ndarray] = {}
@@ -68,7 +74,7 @@ class Searcher:
         terms); ``within`` limits the search to those chunk rows.
         """
         if query_vector is None:
-            query_vector = self.embedder.encode_queries([query])[0]
+            query_vector = self.query_vector(query)
         allowed = self.allowed_rows(organization) if within is None else within
         total = len(self.index.chunks)
         n = min(self.candidates, total if allowed is None else len(allowed))
@@ -95,6 +101,11 @@ class Searcher:
         rows = np.union1d(dense_rows, lexical_rows).astype(np.int64)
         dense = self.index.chunk_vectors(rows) @ query_vector
         return Scored(rows, dense.astype(np.float64), lexical_all[rows].astype(np.float64))
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The vector a query is searched with: its embedding, turned by the query adapter."""
+        vector = self.embedder.encode_queries([query])[0]
+        return self.adapter.adapt(vector) if self.adapter is not None else vector
 
     def _lexical_scores(self, query: str) -> np.ndarray:
         vocabulary = self.index.lexical.vocab_dict

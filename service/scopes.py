@@ -53,6 +53,7 @@ class ScopedSearcher:
         self.rows = rows
         self.index = searcher.index
         self.embedder = searcher.embedder
+        self.adapter = searcher.adapter
 
     def allowed_rows(self, organization: str | None) -> np.ndarray:
         base = self.searcher.allowed_rows(organization)
@@ -60,6 +61,9 @@ class ScopedSearcher:
 
     def rows_of(self, document_ids: set[str]) -> np.ndarray:
         return np.intersect1d(self.searcher.rows_of(document_ids), self.rows)
+
+    def query_vector(self, query: str) -> np.ndarray:
+        return self.searcher.query_vector(query)
 
     @property
     def dense_weight(self) -> float:
