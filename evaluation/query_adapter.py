@@ -1,4 +1,5 @@
-"""Fit the query adapter (service/query_adapter.py) on staff-style questions about other documents.
+"""Fit the query adapter (service/query_adapter.py) on staff-style questions: the tuning questions
+and the training questions about other laws and policies.
 
 Each training question brings its quote candidates, as the answer step finds them, with the
 ones that hold its gold passage marked: the adapter learns to turn the question's vector so the
@@ -7,8 +8,8 @@ passages retrieval already found close). Loss: the softmax cross-entropy of the 
 among all of them, with a penalty on the size of ``W`` that keeps the turn small. Only the
 question side changes, so nothing is re-encoded.
 
-The answer model is then fitted on features made with the adapter. For the training questions
-those features are cross-fitted: each fold's questions get an adapter fitted without them, so
+The answer model is then fitted on features made with the adapter. For every question those
+features are cross-fitted: each fold's questions get an adapter fitted without them, so
 the answer model learns how much the adapted cosine is worth on questions it has not seen.
 """
 

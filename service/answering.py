@@ -37,6 +37,8 @@ CANDIDATE_CHUNKS = 12
 SCOPED_CHUNKS = 4
 # A refusal points at this many nearest passages (of different places) to read.
 NEAREST_PASSAGES = 3
+# ``evidence`` looks for a named principle itself unless its caller already has.
+NOT_READ = object()
 # Questions of this many content words or fewer may name a defined term ("socialinė globa").
 DEFINITION_MAX_TERMS = 4
 # "Which policy covers ethics?": a principle named together with one of these is a coverage question.
@@ -98,15 +100,15 @@ class Evidence:
 
 
 class Answerer:
-    def __init__(self, engine: Engine, coverage=None, model: AnswerModel | None = None,
-                 adapter: QueryAdapter | None = None):
+    def __init__(self, engine: Engine, coverage=None, model: AnswerModel | None = None):
         if not engine.index.manifest.get("quote_vectors", False):
             raise ValueError(f"The index {engine.index.path} was built without quote vectors (EQUASS_EMBED_QUOTES=false); "
                              "answers need them. Rebuild it with: python -m ingest corpus --index DIR")
         self.engine = engine
         self.model = model or load_model()
-        # The query adapter the answer step searches and weighs with: the engine's (the shipped one).
-        self.adapter = adapter if adapter is not None else engine.searcher.adapter
+        # The query adapter the answer step searches and weighs with: the engine's (the shipped one);
+        # training swaps in adapters that did not see the question.
+        self.adapter: QueryAdapter | None = engine.searcher.adapter
         self.principle_coverage = coverage
         self.searcher = engine.searcher
         self.builder = CandidateBuilder(engine.index)
@@ -165,14 +167,14 @@ class Answerer:
     # -- evidence -----------------------------------------------------------------------------
 
     def evidence(self, question: str, history: list[Turn] | None = None, organization: str | None = None,
-                 resolved: Resolved | None = None) -> Evidence:
+                 resolved: Resolved | None = None, principle: Principle | None | object = NOT_READ) -> Evidence:
         """Retrieve, cut into candidates, measure each and weigh it with the answer model."""
         resolved = resolved or resolve(question, history or [], organization, self.engine.organizations)
         question_profile = profile(question)
         vectors = self.searcher.embedder.encode_queries([question, resolved.query] if resolved.follow_up else [question])
         question_vector, query_vector = vectors[0], vectors[-1]
         # Search with the resolved query's vector turned by the query adapter.
-        search_vector = self.adapter.adapt(query_vector) if self.adapter is not None else query_vector
+        search_vector = self.adapted(query_vector)
         lexical_query = lithuanian_query(resolved.query) if resolved.english else resolved.query
         hits = self.searcher.search(resolved.query, k=CANDIDATE_CHUNKS, organization=resolved.organization,
                                     query_vector=search_vector, lexical_query=lexical_query)
@@ -206,8 +208,13 @@ class Answerer:
             self.weigh(candidates, context, question_vector, query_vector)
         candidates.sort(key=lambda c: -c.probability)
         unknown = 0 if resolved.english else unknown_names(question, self.document_frequency, analyze_query)
-        named = principle_named(question)
-        return Evidence(resolved, question_profile, hits, candidates, own_documents, unknown, named.id if named else None)
+        if principle is NOT_READ:  # the caller has not looked for a named principle yet
+            principle = principle_named(question)
+        return Evidence(resolved, question_profile, hits, candidates, own_documents, unknown,
+                        principle.id if principle else None)
+
+    def adapted(self, vector: np.ndarray) -> np.ndarray:
+        return self.adapter.adapt(vector) if self.adapter is not None else vector
 
     def unretrieved_hit(self, query_vector: np.ndarray):
         """A hit for a chunk that search did not return (a definition found by its term)."""
@@ -224,7 +231,7 @@ class Answerer:
         vectors = index.quote_vectors[[c.row for c in candidates]].astype(np.float32)
         cosines = vectors @ question_vector
         query_cosines = vectors @ query_vector if query_vector is not question_vector else cosines
-        adapted_cosines = vectors @ self.adapter.adapt(question_vector) if self.adapter is not None else cosines
+        adapted_cosines = vectors @ self.adapted(question_vector)
 
         def term_sets(candidate: Candidate):
             chunk = candidate.chunk
@@ -253,7 +260,7 @@ class Answerer:
             answer = self.principle_answer(principle, resolved)
             if answer is not None:
                 return answer
-        evidence = self.evidence(question, history, organization, resolved)
+        evidence = self.evidence(question, history, organization, resolved, principle)
         return self.decide(evidence)
 
     def answer_probability(self, chosen: list[Candidate], scoped: bool) -> float | None:

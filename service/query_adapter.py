@@ -2,12 +2,12 @@
 
 The embedding model places a staff question ("kolegė visai perdegus, kur jai kreiptis?") near
 passages that share its words and tone, not always near the provision that answers it. The query
-adapter is a matrix ``W`` learned from staff-style questions about other documents
-(evaluation/query_adapter.py): the adapted question vector is ``v + W v``, normalised. The dense
-search runs with it (service/retrieval.py), and its cosine with each quote candidate is one more
-piece of evidence for the answer model (``cos_adapted`` in service/features.py). Documents are
-not re-encoded; the matrix only works with the embedding model it was fitted for, and without it
-the plain vector is used.
+adapter is a matrix ``W`` learned from staff-style questions, the tuning questions and questions
+about other laws and policies (evaluation/query_adapter.py): the adapted question vector is
+``v + W v``, normalised. The dense search runs with it (service/retrieval.py), and its cosine
+with each quote candidate is one more piece of evidence for the answer model (``cos_adapted`` in
+service/features.py). Documents are not re-encoded; the matrix only works with the embedding
+model it was fitted for, and without it the plain vector is used.
 
 Shipped as ``service/query_adapter.npz``, rebuilt by ``python -m evaluation train``.
 """
