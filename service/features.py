@@ -25,7 +25,7 @@ FEATURES: tuple[str, ...] = (
     "form_list", "form_paragraph", "form_item", "form_table", "form_definition",
     "log_length",
     "definition_match", "asks_definition",
-    "period_match", "number_match", "responsible_match", "modal_match", "list_match",
+    "period_match", "number_match", "quantity_missing", "responsible_match", "modal_match", "list_match",
     "own_document", "other_in_scope", "in_focus", "is_law", "is_equass",
     "english", "english_cos", "follow_up", "question_terms",
 )
@@ -38,6 +38,16 @@ PERIOD = re.compile(r"(dien|savait|mėnes|mėnuo|metų|metus|metai|kasmet|valand
 RESPONSIBLE = re.compile(r"(atsaking|atsako|užtikrina|organizuoja|tvirtina|skiria|sprendžia|priima|moka\b|finansuo"
                          r"|vykdo|prižiūri|koordinuoja|teikia|išduoda|nustato|atlieka|vadovas|direktorius|meras"
                          r"|taryba|administracija|departamentas|inspekcija|ministras)", re.IGNORECASE)
+# What answers "kiek?", "per kiek dienų?", "kaip dažnai?": a number, a date, a period or a frequency
+# ("reguliariai", "pagal poreikį"), not the numbering of a list or a reference to another provision
+# ("šio straipsnio 2 dalies 3 punktas").
+NOT_A_QUANTITY = re.compile(r"(?m)^\s*\d+[.)]|\b\d+\)|\b\d+[¹²³⁴⁵⁶⁷⁸⁹]*\s+(straipsn|dal|punkt|papunk|skyri|skirsn|pried)\w*"
+                            r"|\bNr\.\s*\S+|\b\d{4}/\d+")
+QUANTITY = re.compile(r"\d|\b(vien[aąo]s?|vieną|du|dvi|dviej\w+|dvej\w+|trys|tris|trij\w+|trej\w+|keturi\w*|penki\w*"
+                      r"|šeši\w*|septyni\w*|aštuoni\w*|devyni\w*|dešimt\w*|dvylik\w*|pus[ęė]s?|pusmet\w*|procent\w*"
+                      r"|kasmet\w*|kasdien\w*|kas\s+(mėnesį|savaitę|ketvirtį|pusmetį|metus)|kartą|nedelsiant|ne vėliau|ne rečiau"
+                      r"|tuoj pat|iš karto|reguliar\w*|periodišk\w*|pagal poreikį)\b",
+                      re.IGNORECASE)
 MODAL = re.compile(r"(turi teisę|privalo|gali|negali|draudžiama|leidžiama|turi būti|įpareigot|būtina|neturi)",
                    re.IGNORECASE)
 
@@ -53,6 +63,11 @@ class QuestionContext:
     own_documents: frozenset[str]  # the organisation's own documents when the question is scoped to it
     focus_documents: frozenset[str]
     follow_up: bool
+
+
+def holds_quantity(text: str) -> bool:
+    """Whether ``text`` gives a number, a date or a period (list numbering and references aside)."""
+    return bool(QUANTITY.search(NOT_A_QUANTITY.sub(" ", text)))
 
 
 def coverage(terms: list[str], present: set[str], idf: dict[str, float]) -> float:
@@ -87,6 +102,7 @@ def feature_rows(candidates: list[Candidate], context: QuestionContext, cosines:
     adapted = np.asarray(adapted_cosines, dtype=np.float64)
     coverages = []
     # The question's most specific words: an answer that lacks them is about something else.
+    asks_quantity = profile.asks("amount") or profile.asks("deadline")
     rarest = sorted(set(terms), key=lambda t: (-context.idf[t], t))[:2]  # ties by name: the same in every run
     for i, candidate in enumerate(candidates):
         span_terms, context_terms, chunk_terms, title_terms = term_sets(candidate)
@@ -119,6 +135,7 @@ def feature_rows(candidates: list[Candidate], context: QuestionContext, cosines:
         row[INDEX["asks_definition"]] = float(profile.asks("definition"))
         row[INDEX["period_match"]] = float(profile.asks("deadline") and bool(PERIOD.search(text)))
         row[INDEX["number_match"]] = float(profile.asks("amount") and bool(NUMBER.search(text)))
+        row[INDEX["quantity_missing"]] = float(asks_quantity and not holds_quantity(text))
         row[INDEX["responsible_match"]] = float(profile.asks("responsible") and bool(RESPONSIBLE.search(text)))
         row[INDEX["modal_match"]] = float(profile.asks("may_must") and bool(MODAL.search(text)))
         row[INDEX["list_match"]] = float(profile.asks("list") and candidate.form in ("list", "table"))

@@ -24,7 +24,7 @@ TYPE_CUES: dict[str, re.Pattern] = {
         r"|vertybes|priemones|paslaugos|teises|pareigos|sarasas|kinds?|types?|steps|stages|list|which"
         r"|what are|principles|goals|values|rights|duties)\b"),
     "deadline": re.compile(
-        r"\b(per kiek|kiek laiko|kada|iki kada|terminas|termina|terminai|trukme|kaip ilgai|kaip daznai"
+        r"\b(per kiek|kiek laiko|kada|iki kada|iki kurios|kuria diena|kuriais metais|terminas|termina|terminai|trukme|kaip ilgai|kaip daznai"
         r"|kas kiek|galioja|galiojimas|how long|how soon|how often|within|deadline|when|valid)\b"),
     "amount": re.compile(r"\b(kiek|how much|how many|suma|dydis|dydi|kaina|procent|number of|amount)\b"),
     "responsible": re.compile(

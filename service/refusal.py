@@ -22,7 +22,7 @@ from service.features import INDEX
 NAME = re.compile(r"\w+")
 REFUSAL_FEATURES: tuple[str, ...] = (
     "best", "second", "third", "top_three", "margin", "best_cos", "best_cos_adapted", "best_cos_gap_next", "best_cov_context",
-    "best_rarest", "best_chunk_dense", "best_own", "english", "follow_up", "question_terms", "scoped",
+    "best_rarest", "best_quantity_missing", "best_chunk_dense", "best_own", "english", "follow_up", "question_terms", "scoped",
 )
 
 
@@ -51,6 +51,7 @@ def refusal_row(probabilities: list[float], best: np.ndarray, scoped: bool) -> n
         "best_cos_gap_next": best[INDEX["cos_gap"]],
         "best_cov_context": best[INDEX["cov_context"]],
         "best_rarest": best[INDEX["rare_pair_in_context"]],
+        "best_quantity_missing": best[INDEX["quantity_missing"]],
         "best_chunk_dense": best[INDEX["chunk_dense"]],
         "best_own": best[INDEX["own_document"]],
         "english": best[INDEX["english"]],

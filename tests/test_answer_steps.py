@@ -6,6 +6,7 @@ from ingest.index_store import load_index
 from ingest.records import Hit
 from service.candidates import CandidateBuilder, definition_term
 from service.conversations import Turn
+from service.features import holds_quantity
 from service.followups import MAX_QUERY_CHARS, resolve
 from service.question import profile
 from service.quote_selection import answer_pool, choose
@@ -23,6 +24,7 @@ from service.refusal import should_refuse, unknown_names
     ("kas moka uz socialines paslaugas", "responsible"),
     ("Ar darbuotojas privalo pranešti apie pažeidimą?", "may_must"),
     ("Kiek organizacijų dalyvaus projekte?", "amount"),
+    ("Iki kurios datos teikiama metinė ataskaita?", "deadline"),
 ])
 def test_question_types(question, kind):
     assert profile(question).asks(kind)
@@ -120,6 +122,22 @@ def test_own_documents_answer_first_when_they_hold_an_answer():
     assert [c.document_id for c in answer_pool(ranked, frozenset({"own"}), 0.3)] == ["own", "own"]
     assert answer_pool(ranked, frozenset({"own"}), 0.6) == ranked
     assert answer_pool(ranked, frozenset(), 0.3) == ranked
+
+
+@pytest.mark.parametrize("text, holds", [
+    ("Skundas išnagrinėjamas per 15 darbo dienų.", True),
+    ("Sertifikatas galioja trejus metus.", True),
+    ("Ataskaita teikiama kasmet.", True),
+    ("Reguliariai vyksta darbuotojų veiklos vertinimo pokalbiai.", True),
+    ("Sertifikatas suteiktas 2019-05-09.", True),
+    # List numbering and references to other provisions answer no "kiek?".
+    ("1. Organizacija turi patvirtintą etikos kodeksą.\n2. Darbuotojai supažindinami su juo.", False),
+    ("Paslaugos teikiamos pagal šio straipsnio 2 dalies 3 punktą.", False),
+    ("pagal Reglamento (ES) 2016/679 6 straipsnį", False),
+    ("1) prevencinės; 2) bendrosios; 3) specialiosios", False),
+])
+def test_a_quantity_is_a_number_date_or_period_not_numbering(text, holds):
+    assert holds_quantity(text) is holds
 
 
 def test_further_quotes_must_be_close_and_new():
