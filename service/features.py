@@ -38,15 +38,17 @@ PERIOD = re.compile(r"(dien|savait|mėnes|mėnuo|metų|metus|metai|kasmet|valand
 RESPONSIBLE = re.compile(r"(atsaking|atsako|užtikrina|organizuoja|tvirtina|skiria|sprendžia|priima|moka\b|finansuo"
                          r"|vykdo|prižiūri|koordinuoja|teikia|išduoda|nustato|atlieka|vadovas|direktorius|meras"
                          r"|taryba|administracija|departamentas|inspekcija|ministras)", re.IGNORECASE)
-# What answers "kiek?", "per kiek dienų?", "kaip dažnai?": a number, a date, a period or a frequency
-# ("reguliariai", "pagal poreikį"), not the numbering of a list or a reference to another provision
-# ("šio straipsnio 2 dalies 3 punktas").
+# What answers "kiek?", "per kiek dienų?", "kaip dažnai?", "kada?": a number, a date, a period, a
+# frequency or a time ("reguliariai", "pagal poreikį", "kiekvieną antradienį"), not the numbering of
+# a list or a reference to another provision ("šio straipsnio 2 dalies 3 punktas").
 NOT_A_QUANTITY = re.compile(r"(?m)^\s*\d+[.)]|\b\d+\)|\b\d+[¹²³⁴⁵⁶⁷⁸⁹]*\s+(straipsn|dal|punkt|papunk|skyri|skirsn|pried)\w*"
                             r"|\bNr\.\s*\S+|\b\d{4}/\d+")
 QUANTITY = re.compile(r"\d|\b(vien[aąo]s?|vieną|du|dvi|dviej\w+|dvej\w+|trys|tris|trij\w+|trej\w+|keturi\w*|penki\w*"
                       r"|šeši\w*|septyni\w*|aštuoni\w*|devyni\w*|dešimt\w*|dvylik\w*|pus[ęė]s?|pusmet\w*|procent\w*"
                       r"|kasmet\w*|kasdien\w*|kas\s+(mėnesį|savaitę|ketvirtį|pusmetį|metus)|kartą|nedelsiant|ne vėliau|ne rečiau"
-                      r"|tuoj pat|iš karto|reguliar\w*|periodišk\w*|pagal poreikį)\b",
+                      r"|tuoj pat|iš karto|reguliar\w*|periodišk\w*|pagal poreikį|kiekvien\w+|valand\w*"
+                      r"|(pirm|antr|treči|ketvirt|penkt|šešt|sekm)adien\w*|sausio|vasario|kovo|balandžio|gegužės|birželio"
+                      r"|liepos|rugpjūčio|rugsėjo|spalio|lapkričio|gruodžio)\b",
                       re.IGNORECASE)
 MODAL = re.compile(r"(turi teisę|privalo|gali|negali|draudžiama|leidžiama|turi būti|įpareigot|būtina|neturi)",
                    re.IGNORECASE)

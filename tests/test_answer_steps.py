@@ -129,6 +129,7 @@ def test_own_documents_answer_first_when_they_hold_an_answer():
     ("Sertifikatas galioja trejus metus.", True),
     ("Ataskaita teikiama kasmet.", True),
     ("Reguliariai vyksta darbuotojų veiklos vertinimo pokalbiai.", True),
+    ("Pasitarimai vyksta kiekvieną antradienį ryte.", True),
     ("Sertifikatas suteiktas 2019-05-09.", True),
     # List numbering and references to other provisions answer no "kiek?".
     ("1. Organizacija turi patvirtintą etikos kodeksą.\n2. Darbuotojai supažindinami su juo.", False),
