@@ -38,6 +38,8 @@ UNANSWERABLE_REFUSED = 0.85
 REGULARISATION = 1.0
 THRESHOLDS = np.round(np.arange(0.05, 0.80, 0.025), 3)
 OWN_THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
+# How close a further quote must come to the best one's probability. At least a fifth: with no
+# minimum every answer would carry three quotes, however unlikely the second and third.
 RATIOS = (0.2, 0.35, 0.5, 0.7, 0.9, 1.01)
 BOOTSTRAP = 200
 

@@ -2,7 +2,8 @@
 
 The refusal model (service/rescoring.py) looks at the best candidates together: how probable the
 best one is and by how much it leads the next, how close it is in meaning, whether it holds the
-question's most specific words, whether the question is English or a follow-up. So a question
+question's most specific words, whether it gives a number, date or period at all when the question
+asks "kiek?" or "per kiek laiko?", whether the question is English or a follow-up. So a question
 worded differently from its source, or naming the organisation, is not refused for sharing few
 words with it, and a near miss (a deadline of another body, a number the sources do not give)
 is refused when nothing stands out. Two rules stay outside the model: a question that names a
