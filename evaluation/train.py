@@ -248,6 +248,21 @@ def bagged_choice(sweeps: list[Sweep], resamples: int = BOOTSTRAP, seed: int = 0
     return index, round(float(np.median(best_thresholds[index])), 4), wins[index] / resamples
 
 
+def calibrate(answerer: Answerer, examples: list[Example], model: AnswerModel) -> float:
+    """Fit the refusal model and choose the own-documents threshold, the second-quote ratio and
+    the answer threshold on the tuning questions (``bagged_choice``); returns the share of
+    resamples the choice won."""
+    combinations = []
+    for own, ratio in itertools.product(OWN_THRESHOLDS, RATIOS):
+        model.refusal = fit(*refusal_examples(examples, own, ratio), REFUSAL_FEATURES)
+        model.own_threshold, model.second_quote_ratio = own, ratio
+        combinations.append((own, ratio, model.refusal, sweep(answerer, examples)))
+    index, threshold, share = bagged_choice([c[3] for c in combinations])
+    model.own_threshold, model.second_quote_ratio, model.refusal, _ = combinations[index]
+    model.answer_threshold = threshold
+    return share
+
+
 def ranking_cv(examples: list[Example], extra: list[Example] = (), folds: int = 5) -> float:
     """Cross-validated share of answerable questions whose most probable candidate is a gold one:
     how well the weighing generalises to tuning questions it was not fitted on (the ``extra``
@@ -300,15 +315,12 @@ def train(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[Answer
         console.print(f"round {round_number}: {fitted_on}, {len(y)} candidates, {int(y.sum())} gold; tuning ranking "
                       f"hit@1 cross-validated {ranking_cv(examples, extra_examples):.3f}"
                       + (f" (without the training questions {ranking_cv(examples):.3f})" if extra else ""))
+        if round_number == 1:
+            # The second round's follow-ups come after earlier answers as the service would give
+            # them: refused ones too, which carry their nearest passage's document into focus.
+            calibrate(answerer, examples, model)
 
-    combinations = []
-    for own, ratio in itertools.product(OWN_THRESHOLDS, RATIOS):
-        model.refusal = fit(*refusal_examples(examples, own, ratio), REFUSAL_FEATURES)
-        model.own_threshold, model.second_quote_ratio = own, ratio
-        combinations.append((own, ratio, model.refusal, sweep(answerer, examples)))
-    index, threshold, share = bagged_choice([c[3] for c in combinations])
-    model.own_threshold, model.second_quote_ratio, model.refusal, _ = combinations[index]
-    model.answer_threshold = threshold
+    share = calibrate(answerer, examples, model)
     summary = summarize(outcomes(answerer, examples))
     console.print(f"chosen in {share:.0%} of {BOOTSTRAP} resamples of the tuning questions; answer threshold: "
                   "the median of the resamples' best")

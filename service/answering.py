@@ -77,9 +77,11 @@ class Answer:
     signals: dict = field(default_factory=dict)
 
     def turn(self) -> Turn:
+        """The turn a follow-up is read against. Its documents in focus are those quoted, or after a
+        refusal the document of the nearest passage: "O kas juos veda?" still means what was asked."""
         resolved = self.resolved
         return Turn(question=resolved.question, query=resolved.query, organization=resolved.organization,
-                    document_ids=[q.document_id for q in self.quotes], abstained=self.abstained)
+                    document_ids=[q.document_id for q in (self.quotes or self.nearest[:1])], abstained=self.abstained)
 
 
 @dataclass

@@ -4,6 +4,7 @@ import pytest
 
 from ingest.index_store import load_index
 from ingest.records import Hit
+from service.answering import Answer
 from service.candidates import CandidateBuilder, definition_term
 from service.conversations import Turn
 from service.features import holds_quantity
@@ -11,6 +12,7 @@ from service.followups import MAX_QUERY_CHARS, resolve
 from service.question import profile
 from service.quote_selection import answer_pool, choose
 from service.refusal import should_refuse, unknown_names
+from service.schemas import Quote
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -54,6 +56,19 @@ def test_follow_up_keeps_organisation_and_documents():
     assert resolved.follow_up and resolved.organization == "Kauno rajono socialinių paslaugų centras"
     assert resolved.focus_documents == ["kaunas-kokybes-politika"]
     assert "vizija" in resolved.query and resolved.query.startswith("O misija?")
+
+
+def test_after_a_refusal_the_nearest_passage_is_in_focus():
+    def quote(document_id):
+        return Quote(text="t", document_id=document_id, title="", organization="", section="", url="", char_start=0,
+                     char_end=1, score=0.0)
+    asked = resolve("Kada vyksta pasitarimai?", [], None, [])
+    refused = Answer("", True, [], nearest=[quote("a"), quote("b")], resolved=asked)
+    answered = Answer("", False, [quote("c"), quote("d")], nearest=[], resolved=asked)
+    assert refused.turn().document_ids == ["a"] and refused.turn().abstained
+    assert answered.turn().document_ids == ["c", "d"]
+    follow_up = resolve("O kas juos veda?", [refused.turn()], None, [])
+    assert follow_up.follow_up and follow_up.focus_documents == ["a"]
 
 
 def test_a_new_topic_is_not_a_follow_up():
