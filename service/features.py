@@ -103,8 +103,8 @@ def feature_rows(candidates: list[Candidate], context: QuestionContext, cosines:
     cos_rank[order] = np.arange(len(candidates))
     adapted = np.asarray(adapted_cosines, dtype=np.float64)
     coverages = []
-    # The question's most specific words: an answer that lacks them is about something else.
     asks_quantity = profile.asks("amount") or profile.asks("deadline")
+    # The question's most specific words: an answer that lacks them is about something else.
     rarest = sorted(set(terms), key=lambda t: (-context.idf[t], t))[:2]  # ties by name: the same in every run
     for i, candidate in enumerate(candidates):
         span_terms, context_terms, chunk_terms, title_terms = term_sets(candidate)

@@ -25,6 +25,7 @@ from ingest.records import Chunk, Document
 from ingest.settings import PROJECT_ROOT
 from ingest.shared_index import CHANNEL, SharedIndex, index_blobs, upload_files
 from service.accounts.database import migrate, open_database
+from service.accounts.tables import turns
 from service.accounts.store import COORDINATOR, AccountStore
 from service.conversations import ConversationStore, Turn
 from service.feedback import REFUSED, FeedbackStore
@@ -330,6 +331,14 @@ def replicated(postgres, tmp_path_factory):
         replica.stop()
 
 
+def stored_turns(url: str, conversation_id: str) -> list[dict]:
+    """The turns of a conversation as the database keeps them, oldest first."""
+    with open_database(url).connect() as connection:
+        rows = connection.execute(select(turns.c.data).where(turns.c.conversation_id == conversation_id)
+                                  .order_by(turns.c.position)).scalars().all()
+    return [json.loads(data) for data in rows]
+
+
 def first_shown(answer: dict) -> dict:
     """The first quote of an answer, or of a refusal the first passage it points at."""
     shown = answer["quotes"] or answer["nearest"]
@@ -357,8 +366,11 @@ def test_two_replicas_serve_one_index_and_continue_each_others_conversations(rep
         assert first["quotes"][0]["document_id"] == MEETINGS_ID
         follow_up = ask(on_b, FOLLOW_UP, first["conversation_id"])
         assert follow_up["conversation_id"] == first["conversation_id"]
-        # Answered, or refused with the right passage first among the places to read: either way it
-        # was read together with the question asked on the other replica.
+        # B read it together with the question asked on A: the turn it kept carries A's question and
+        # A's document. Answered, or refused with the right passage first among the places to read.
+        kept = stored_turns(url, first["conversation_id"])
+        assert [t["question"] for t in kept] == [QUESTION, FOLLOW_UP]
+        assert QUESTION in kept[1]["query"] and kept[1]["document_ids"] == [MEETINGS_ID]
         assert first_shown(follow_up)["document_id"] == MEETINGS_ID
         assert "veda direktorius" in first_shown(follow_up)["text"]
         alone = ask(on_b, FOLLOW_UP)  # the same words without the conversation are not about meetings
@@ -377,6 +389,7 @@ def test_two_replicas_serve_one_index_and_continue_each_others_conversations(rep
         assert {MEETINGS_ID, VOLUNTEERS_ID} <= document_ids(on_b)
         again = ask(on_b, FOLLOW_UP, first["conversation_id"])
         assert first_shown(again)["document_id"] == MEETINGS_ID
+        assert QUESTION in stored_turns(url, first["conversation_id"])[-1]["query"]
 
         # A restarted A with an empty index folder (a new machine) takes the current generation from
         # the database and carries on with the conversation.
@@ -387,6 +400,7 @@ def test_two_replicas_serve_one_index_and_continue_each_others_conversations(rep
         resumed = ask(on_restarted, FOLLOW_UP, first["conversation_id"])
         assert resumed["conversation_id"] == first["conversation_id"]
         assert first_shown(resumed)["document_id"] == MEETINGS_ID
+        assert QUESTION in stored_turns(url, first["conversation_id"])[-1]["query"]
         on_restarted.close()
         on_b.close()
 
