@@ -1,4 +1,4 @@
-"""``python -m evaluation retrieval|answers|train|principles|bench``: measure quality and speed."""
+"""``python -m evaluation retrieval|answers|train|crossfit|principles|bench``: measure quality and speed."""
 
 import argparse
 import logging
@@ -14,7 +14,7 @@ from ingest.settings import get_settings  # noqa: E402
 def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="python -m evaluation", description=__doc__)
-    parser.add_argument("command", choices=["retrieval", "answers", "train", "principles", "bench"])
+    parser.add_argument("command", choices=["retrieval", "answers", "train", "crossfit", "principles", "bench"])
     parser.add_argument("--index", type=Path, default=settings.index_dir)
     parser.add_argument("--split", choices=["tune", "test", "all"], default=None,
                         help="answers/retrieval: which part of the gold set (default: tune and test side by side)")
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="answers: answer at this refusal-model probability instead of the fitted threshold "
                              "(to see the trade-off between answering more and wrong answers)")
     parser.add_argument("--no-pairs", action="store_true",
-                        help="train: fit on the tuning questions only, without the training questions of other documents")
+                        help="train, crossfit: fit on the tuning questions only, without the training questions of other documents")
     parser.add_argument("--misses", action="store_true", help="principles: print every labelled passage the tagger gets wrong")
     parser.add_argument("--laws", type=Path, default=settings.corpus_dir.parent.parent / "shared" / "corpora" / "lt-laws.jsonl.gz",
                         help="bench: the large law corpus used for the 1k and 10k chunk indexes")
@@ -84,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     from service.answering import Answerer
     from service.coverage import Coverage
 
-    if args.command == "train":
-        from evaluation.train import neutral_model, train
+    if args.command in ("train", "crossfit"):
+        from evaluation.train import cross_fit, neutral_model, train
 
         answerer = Answerer(engine, Coverage(engine), model=neutral_model())
         extra = None
@@ -94,6 +94,15 @@ def main(argv: list[str] | None = None) -> int:
 
             other = Engine.load(settings.model_copy(update={"index_dir": training_index(settings, settings.corpus_dir)}))
             extra = (Answerer(other, Coverage(other), model=neutral_model()), pair_questions())
+        if args.command == "crossfit":
+            from rich.console import Console
+
+            from evaluation.answers import print_summary
+
+            console = Console()
+            print_summary(cross_fit(answerer, load_gold(split="tune"), extra, console),
+                          "Tuning questions, each answered by models fitted without it (5 parts)", console)
+            return 0
         model, adapter = train(answerer, load_gold(split="tune"), extra)
         model.save()
         adapter.save()

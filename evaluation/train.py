@@ -280,13 +280,29 @@ def ranking_cv(examples: list[Example], extra: list[Example] = (), folds: int = 
     return hits / total if total else 0.0
 
 
-def train(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[Answerer, list[GoldQuestion]] | None = None,
-          console: Console | None = None) -> tuple[AnswerModel, QueryAdapter]:
+@dataclass
+class Fitted:
+    """What fitting on the tuning questions gives: the answer model, the query adapter, and the
+    tuning and training examples as the last round collected them (features made with adapters
+    that did not see their question)."""
+
+    model: AnswerModel
+    adapter: QueryAdapter
+    examples: list[Example]
+    extra_examples: list[Example]
+
+
+def fit_candidates(examples: list[Example], extra: list[Example] = ()) -> LinearModel:
+    """The candidate model from the tuning examples and the training examples of other documents."""
+    x, y, _ = matrix(list(examples) + list(extra))
+    return fit(x, y, FEATURES)
+
+
+def fit_rounds(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[Answerer, list[GoldQuestion]] | None,
+               console: Console) -> Fitted:
     """Fit the query adapter on the tuning questions and the training questions of other documents
-    (``extra``: their answerer and questions), the candidate model on both, then the refusal model
-    and the thresholds on the tuning questions alone. Every feature the models are fitted on is
-    made with an adapter that did not see its question."""
-    console = console or Console()
+    (``extra``: their answerer and questions), then the candidate model on both, in two rounds;
+    the refusal model and the thresholds are calibrated on the tuning questions in between."""
     answerers = [answerer] + ([extra[0]] if extra else [])
     for each in answerers:
         each.model = neutral_model()
@@ -304,22 +320,34 @@ def train(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[Answer
         examples = collect_cross_fitted(answerer, questions, adapter_of) if extra else collect(answerer, questions)
         if extra:
             extra_examples = collect_cross_fitted(extra[0], extra[1], adapter_of)
-        x, y, _ = matrix(examples + extra_examples)
+        candidate_count, gold_count = sum(len(e.labels) for e in examples + extra_examples), \
+            sum(int(e.labels.sum()) for e in examples + extra_examples)
         fitted_on = f"{len(questions)} tuning questions" + (f" and {len(extra[1])} training questions" if extra else "")
-        model = AnswerModel(fit(x, y, FEATURES), LinearModel.neutral(REFUSAL_FEATURES), 0.5, 0.8, 0.2,
-                            fitted_on=f"{fitted_on}, {len(y)} candidates")
+        model = AnswerModel(fit_candidates(examples, extra_examples), LinearModel.neutral(REFUSAL_FEATURES), 0.5, 0.8, 0.2,
+                            fitted_on=f"{fitted_on}, {candidate_count} candidates")
         for each in answerers:
             each.model = model
         rescore(examples, model)
         rescore(extra_examples, model)
-        console.print(f"round {round_number}: {fitted_on}, {len(y)} candidates, {int(y.sum())} gold; tuning ranking "
+        console.print(f"round {round_number}: {fitted_on}, {candidate_count} candidates, {gold_count} gold; tuning ranking "
                       f"hit@1 cross-validated {ranking_cv(examples, extra_examples):.3f}"
                       + (f" (without the training questions {ranking_cv(examples):.3f})" if extra else ""))
         if round_number == 1:
             # The second round's follow-ups come after earlier answers as the service would give
             # them: refused ones too, which carry their nearest passage's document into focus.
             calibrate(answerer, examples, model)
+    return Fitted(model, adapter, examples, extra_examples)
 
+
+def train(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[Answerer, list[GoldQuestion]] | None = None,
+          console: Console | None = None) -> tuple[AnswerModel, QueryAdapter]:
+    """Fit the query adapter on the tuning questions and the training questions of other documents
+    (``extra``: their answerer and questions), the candidate model on both, then the refusal model
+    and the thresholds on the tuning questions alone. Every feature the models are fitted on is
+    made with an adapter that did not see its question."""
+    console = console or Console()
+    fitted = fit_rounds(answerer, questions, extra, console)
+    model, adapter, examples, extra_examples = fitted.model, fitted.adapter, fitted.examples, fitted.extra_examples
     share = calibrate(answerer, examples, model)
     summary = summarize(outcomes(answerer, examples))
     console.print(f"chosen in {share:.0%} of {BOOTSTRAP} resamples of the tuning questions; answer threshold: "
@@ -334,3 +362,27 @@ def train(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[Answer
         weights = sorted(zip(linear.features, linear.weights), key=lambda item: -abs(item[1]))
         console.print(f"{name} weights (standardised features): " + ", ".join(f"{n} {w:+.2f}" for n, w in weights))
     return model, adapter
+
+
+def cross_fit(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[Answerer, list[GoldQuestion]] | None = None,
+              console: Console | None = None, folds: int = 5) -> dict:
+    """The tuning questions answered as unseen ones: split into ``folds`` parts, each part is
+    answered by a candidate model, refusal model and thresholds fitted without it (the training
+    questions of other documents always among the fitted ones). The served model is fitted on all
+    tuning questions, so its own numbers on them are optimistic; these are not. Writes nothing."""
+    console = console or Console()
+    fitted = fit_rounds(answerer, questions, extra, console)
+    examples, extra_examples = fitted.examples, fitted.extra_examples
+    answerer.adapter = fitted.adapter
+    results: list[Outcome | None] = [None] * len(examples)
+    order = np.arange(len(examples))
+    for fitted_rows, held_rows in GroupKFold(n_splits=folds).split(order, order, order):
+        fitted_part = [examples[i] for i in fitted_rows]
+        model = AnswerModel(fit_candidates(fitted_part, extra_examples), LinearModel.neutral(REFUSAL_FEATURES),
+                            0.5, 0.8, 0.2)
+        answerer.model = model
+        rescore(examples, model)
+        calibrate(answerer, fitted_part, model)
+        for i, result in zip(held_rows, outcomes(answerer, [examples[i] for i in held_rows])):
+            results[i] = result
+    return summarize(results)
