@@ -268,10 +268,10 @@ def ranking_cv(examples: list[Example], extra: list[Example] = (), folds: int = 
     how well the weighing generalises to tuning questions it was not fitted on (the ``extra``
     examples are always among the fitted ones)."""
     x, y, groups = matrix(examples)
-    extra_x, extra_y = (matrix(list(extra))[:2]) if extra else (np.zeros((0, x.shape[1])), np.zeros(0, bool))
     hits, total = 0, 0
     for train, held in GroupKFold(n_splits=folds).split(x, y, groups):
-        z = fit(np.vstack([x[train], extra_x]), np.concatenate([y[train], extra_y]), FEATURES).probabilities(x[held])
+        fitted = set(groups[train].tolist())
+        z = fit_candidates([e for i, e in enumerate(examples) if i in fitted], extra).probabilities(x[held])
         for group in np.unique(groups[held]):
             mask = groups[held] == group
             if y[held][mask].any():
@@ -320,8 +320,8 @@ def fit_rounds(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[A
         examples = collect_cross_fitted(answerer, questions, adapter_of) if extra else collect(answerer, questions)
         if extra:
             extra_examples = collect_cross_fitted(extra[0], extra[1], adapter_of)
-        candidate_count, gold_count = sum(len(e.labels) for e in examples + extra_examples), \
-            sum(int(e.labels.sum()) for e in examples + extra_examples)
+        candidate_count = sum(len(e.labels) for e in examples + extra_examples)
+        gold_count = sum(int(e.labels.sum()) for e in examples + extra_examples)
         fitted_on = f"{len(questions)} tuning questions" + (f" and {len(extra[1])} training questions" if extra else "")
         model = AnswerModel(fit_candidates(examples, extra_examples), LinearModel.neutral(REFUSAL_FEATURES), 0.5, 0.8, 0.2,
                             fitted_on=f"{fitted_on}, {candidate_count} candidates")
@@ -373,7 +373,6 @@ def cross_fit(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[An
     console = console or Console()
     fitted = fit_rounds(answerer, questions, extra, console)
     examples, extra_examples = fitted.examples, fitted.extra_examples
-    answerer.adapter = fitted.adapter
     results: list[Outcome | None] = [None] * len(examples)
     order = np.arange(len(examples))
     for fitted_rows, held_rows in GroupKFold(n_splits=folds).split(order, order, order):
