@@ -1,4 +1,4 @@
-"""``python -m evaluation retrieval|answers|train|crossfit|principles|bench``: measure quality and speed."""
+"""``python -m evaluation retrieval|answers|train|crossfit|verifier|principles|bench``: measure quality and speed."""
 
 import argparse
 import logging
@@ -14,7 +14,7 @@ from ingest.settings import get_settings  # noqa: E402
 def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="python -m evaluation", description=__doc__)
-    parser.add_argument("command", choices=["retrieval", "answers", "train", "crossfit", "principles", "bench"])
+    parser.add_argument("command", choices=["retrieval", "answers", "train", "crossfit", "verifier", "principles", "bench"])
     parser.add_argument("--index", type=Path, default=settings.index_dir)
     parser.add_argument("--split", choices=["tune", "test", "all"], default=None,
                         help="answers/retrieval: which part of the gold set (default: tune and test side by side)")
@@ -83,6 +83,19 @@ def main(argv: list[str] | None = None) -> int:
 
     from service.answering import Answerer
     from service.coverage import Coverage
+
+    if args.command == "verifier":
+        from evaluation.train import collect
+        from evaluation.training_pairs import pair_questions, training_index
+        from evaluation.verifier import groups_of, ranking_model, train_verifier
+
+        other = Engine.load(settings.model_copy(update={"index_dir": training_index(settings, settings.corpus_dir)}))
+        answerer = Answerer(other, Coverage(other), model=ranking_model())
+        answerer.verifier = None
+        groups = groups_of(collect(answerer, pair_questions()), other.index.documents)
+        print(train_verifier(Path(settings.model), groups))
+        print("Wrote ingest/finetune_data/verifier; rebuild the model folder with: python -m ingest.model_build")
+        return 0
 
     if args.command in ("train", "crossfit"):
         from evaluation.train import cross_fit, neutral_model, train

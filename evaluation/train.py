@@ -23,13 +23,13 @@ from sklearn.model_selection import GroupKFold
 from evaluation.answers import Outcome, outcome, summarize, print_summary
 from evaluation.gold import GoldQuestion
 from evaluation.query_adapter import AdapterExample, fit_adapter, folds_of, top1
-from service.answering import Answerer, Evidence
+from service.answering import CHECKED, Answerer, Evidence, check_question
 from service.features import FEATURES
 from service.query_adapter import QueryAdapter
 from service.quote_selection import with_lead_in
 from service.refusal import REFUSAL_FEATURES, refusal_row
 from service.quote_selection import answer_pool, choose
-from service.rescoring import AnswerModel, LinearModel
+from service.rescoring import CHECK_FEATURES, AnswerModel, LinearModel, check_rows
 
 # Limits the settings are chosen under (on the tuning questions): staff trust an exact quote, so
 # a wrong one misleads more than a refusal, which points at the nearest passages to read.
@@ -154,12 +154,14 @@ def refusal_examples(examples: list[Example], own_threshold: float, ratio: float
         chosen = choose(answer_pool(evidence.candidates, evidence.own_documents, own_threshold), ratio)
         if not chosen:
             continue
-        rows.append(refusal_row([c.probability for c in chosen], chosen[0].features, bool(evidence.own_documents)))
+        rows.append(refusal_row(chosen, bool(evidence.own_documents)))
         labels.append(any(example.labels[evidence.candidates.index(c)] for c in chosen))
     return np.vstack(rows), np.array(labels)
 
 
-def rescore(examples: list[Example], model: AnswerModel) -> None:
+def rescore(examples: list[Example], model: AnswerModel, answerer: Answerer | None = None) -> None:
+    """Weigh every example's candidates with ``model``'s candidate model, most probable first, and
+    with its check model too when ``answerer`` (whose model it must be) is given."""
     for example in examples:
         candidates = example.evidence.candidates
         if not candidates:
@@ -167,9 +169,39 @@ def rescore(examples: list[Example], model: AnswerModel) -> None:
         probabilities = model.candidates.probabilities(np.vstack([c.features for c in candidates]))
         for candidate, probability in zip(candidates, probabilities):
             candidate.probability = float(probability)
-        order = np.argsort(-probabilities, kind="stable")
-        example.evidence.candidates = [candidates[i] for i in order]
-        example.labels = example.labels[order]
+            candidate.check = candidate.check_gap = None
+        label_of = {id(c): label for c, label in zip(candidates, example.labels)}
+        candidates = sorted(candidates, key=lambda c: -c.probability)
+        if answerer is not None:
+            answerer.check(candidates, example.evidence.resolved)
+        example.evidence.candidates = candidates
+        example.labels = np.array([label_of[id(c)] for c in candidates], dtype=bool)
+
+
+def fit_checks(answerer: Answerer, examples: list[Example]) -> LinearModel | None:
+    """The check model, from the most probable candidates of each tuning example (weighed by the
+    candidate model alone) with their answer-check scores; None without an answer check."""
+    if answerer.verifier is None:
+        return None
+    rows, labels = [], []
+    for example in examples:
+        top = example.evidence.candidates[:CHECKED]
+        if not top:
+            continue
+        scores = answerer.check_scores(check_question(example.evidence.resolved), top)
+        rows.append(check_rows(np.array([c.probability for c in top]), scores))
+        labels.append(example.labels[:CHECKED])
+    return fit(np.vstack(rows), np.concatenate(labels), CHECK_FEATURES)
+
+
+def weigh(answerer: Answerer, examples: list[Example], model: AnswerModel, fitted: list[Example] | None = None) -> None:
+    """Rescore ``examples`` with ``model``'s candidate model, fit its check model on them (or on
+    the ``fitted`` ones among them) and rescore them with both."""
+    answerer.model = model
+    rescore(examples, model)
+    model.checks = fit_checks(answerer, examples if fitted is None else fitted)
+    if model.checks is not None:
+        rescore(examples, model, answerer)
 
 
 def outcomes(answerer: Answerer, examples: list[Example]) -> list[Outcome]:
@@ -306,6 +338,9 @@ def fit_rounds(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[A
     answerers = [answerer] + ([extra[0]] if extra else [])
     for each in answerers:
         each.model = neutral_model()
+    answerer.checked = {}  # the same questions are checked again in every round and fold
+    if extra:
+        extra[0].verifier = None  # the answer check was trained on the training questions: they go without it
     model = None
     extra_examples: list[Example] = []
     # Without training questions the adapter turns nothing: the adapted vector is the plain one.
@@ -327,8 +362,8 @@ def fit_rounds(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[A
                             fitted_on=f"{fitted_on}, {candidate_count} candidates")
         for each in answerers:
             each.model = model
-        rescore(examples, model)
         rescore(extra_examples, model)
+        weigh(answerer, examples, model)
         console.print(f"round {round_number}: {fitted_on}, {candidate_count} candidates, {gold_count} gold; tuning ranking "
                       f"hit@1 cross-validated {ranking_cv(examples, extra_examples):.3f}"
                       + (f" (without the training questions {ranking_cv(examples):.3f})" if extra else ""))
@@ -358,7 +393,9 @@ def train(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[Answer
     print_summary(summary, "Tuning questions with the fitted model", console)
     if extra:
         print_summary(summarize(outcomes(extra[0], extra_examples)), "Training questions with the fitted model", console)
-    for name, linear in (("candidate", model.candidates), ("refusal", model.refusal)):
+    for name, linear in (("candidate", model.candidates), ("check", model.checks), ("refusal", model.refusal)):
+        if linear is None:
+            continue
         weights = sorted(zip(linear.features, linear.weights), key=lambda item: -abs(item[1]))
         console.print(f"{name} weights (standardised features): " + ", ".join(f"{n} {w:+.2f}" for n, w in weights))
     return model, adapter
@@ -379,8 +416,7 @@ def cross_fit(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[An
         fitted_part = [examples[i] for i in fitted_rows]
         model = AnswerModel(fit_candidates(fitted_part, extra_examples), LinearModel.neutral(REFUSAL_FEATURES),
                             0.5, 0.8, 0.2)
-        answerer.model = model
-        rescore(examples, model)
+        weigh(answerer, examples, model, fitted_part)
         calibrate(answerer, fitted_part, model)
         for i, result in zip(held_rows, outcomes(answerer, [examples[i] for i in held_rows])):
             results[i] = result

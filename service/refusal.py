@@ -3,7 +3,9 @@
 The refusal model (service/rescoring.py) looks at the best candidates together: how probable the
 best one is and by how much it leads the next, how close it is in meaning, whether it holds the
 question's most specific words, whether it gives a number, date or period at all when the question
-asks "kiek?" or "per kiek laiko?", whether the question is English or a follow-up. So a question
+asks "kiek?" or "per kiek laiko?", how the answer check (service/verifier.py), reading question
+and quote together, scores the best quote and whether it scores it above the other quotes it
+checked, whether the question is English or a follow-up. So a question
 worded differently from its source, or naming the organisation, is not refused for sharing few
 words with it, and a near miss (a deadline of another body, a number the sources do not give)
 is refused when nothing stands out. Two rules stay outside the model: a question that names a
@@ -24,7 +26,10 @@ NAME = re.compile(r"\w+")
 REFUSAL_FEATURES: tuple[str, ...] = (
     "best", "second", "third", "top_three", "margin", "best_cos", "best_cos_adapted", "best_cos_gap_next", "best_cov_context",
     "best_rarest", "best_quantity_missing", "best_chunk_dense", "best_own", "english", "follow_up", "question_terms", "scoped",
+    "best_check", "best_check_gap",
 )
+# What an unchecked candidate counts as: below every checked one (checks score about -4 to 4).
+UNCHECKED = -5.0
 
 
 def unknown_names(question: str, document_frequency, analyze) -> int:
@@ -34,12 +39,15 @@ def unknown_names(question: str, document_frequency, analyze) -> int:
                and all(document_frequency.get(term, 0) == 0 for term in analyze(word)))
 
 
-def refusal_row(probabilities: list[float], best: np.ndarray, scoped: bool) -> np.ndarray:
-    """The refusal model's features from the probabilities of the (up to three) candidates that
-    would be quoted, most probable first, and the features of the best one."""
+def refusal_row(chosen: list[Candidate], scoped: bool) -> np.ndarray:
+    """The refusal model's features from the (up to three) candidates that would be quoted, most
+    probable first: their probabilities, the features and the answer check of the best one."""
     row = np.zeros(len(REFUSAL_FEATURES))
-    if not probabilities:
+    if not chosen:
         return row
+    probabilities = [c.probability for c in chosen]
+    best_candidate = chosen[0]
+    best = best_candidate.features
     top = list(probabilities[:3]) + [0.0] * (3 - len(probabilities[:3]))
     values = {
         "best": top[0],
@@ -59,6 +67,8 @@ def refusal_row(probabilities: list[float], best: np.ndarray, scoped: bool) -> n
         "follow_up": best[INDEX["follow_up"]],
         "question_terms": best[INDEX["question_terms"]],
         "scoped": float(scoped),
+        "best_check": UNCHECKED if best_candidate.check is None else best_candidate.check,
+        "best_check_gap": UNCHECKED if best_candidate.check_gap is None else best_candidate.check_gap,
     }
     for i, name in enumerate(REFUSAL_FEATURES):
         row[i] = values[name]

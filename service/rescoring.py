@@ -1,10 +1,13 @@
 """The learned answer model: evidence in, probabilities out.
 
-Two logistic regressions, fitted on the tuning part of the gold set by ``python -m evaluation
+Three logistic regressions, fitted on the tuning part of the gold set by ``python -m evaluation
 train`` and shipped as a small JSON file (``service/answer_model.json``):
 
 * the candidate model weighs the features of each quote candidate (``service.features``) into
   the probability that quoting it answers the question;
+* the check model re-weighs the most probable candidates with the answer check's scores
+  (``service.verifier``): the candidate model's log-odds, the check's score, its distance to the
+  best check of the question and whether it is that best;
 * the refusal model weighs what the best candidates look like together (``service.refusal``)
   into the probability that the answer is right; below the answer threshold the assistant
   refuses.
@@ -19,6 +22,18 @@ from pathlib import Path
 import numpy as np
 
 MODEL_PATH = Path(__file__).parent / "answer_model.json"
+
+
+# The check model's features of one checked candidate.
+CHECK_FEATURES: tuple[str, ...] = ("candidate_log_odds", "check", "check_gap", "check_best")
+
+
+def check_rows(probabilities: np.ndarray, checks: np.ndarray) -> np.ndarray:
+    """(checked candidates × CHECK_FEATURES) from their candidate-model probabilities and checks."""
+    p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-6, 1 - 1e-6)
+    checks = np.asarray(checks, dtype=np.float64)
+    best = checks.max() if len(checks) else 0.0
+    return np.column_stack([np.log(p / (1 - p)), checks, checks - best, (checks == best).astype(np.float64)])
 
 
 class ModelMismatch(Exception):
@@ -70,9 +85,13 @@ class AnswerModel:
     # The organisation's own documents answer a question scoped to it from this candidate probability on.
     own_threshold: float
     fitted_on: str = ""
+    # Re-weighs the checked candidates; None: answers go without the answer check.
+    checks: LinearModel | None = None
 
     def to_json(self) -> dict:
-        return {"candidates": self.candidates.to_json(), "refusal": self.refusal.to_json(),
+        return {"candidates": self.candidates.to_json(),
+                "checks": self.checks.to_json() if self.checks is not None else None,
+                "refusal": self.refusal.to_json(),
                 "answer_threshold": self.answer_threshold, "second_quote_ratio": self.second_quote_ratio,
                 "own_threshold": self.own_threshold, "fitted_on": self.fitted_on}
 
@@ -84,10 +103,11 @@ class AnswerModel:
         from service.features import FEATURES
         from service.refusal import REFUSAL_FEATURES
 
+        checks = data.get("checks")
         return cls(LinearModel.from_json(data["candidates"], FEATURES),
                    LinearModel.from_json(data["refusal"], REFUSAL_FEATURES),
                    float(data["answer_threshold"]), float(data["second_quote_ratio"]), float(data["own_threshold"]),
-                   data.get("fitted_on", ""))
+                   data.get("fitted_on", ""), LinearModel.from_json(checks, CHECK_FEATURES) if checks else None)
 
 
 def load_model(path: Path = MODEL_PATH) -> AnswerModel:

@@ -67,7 +67,7 @@ EMBEDDING_TEXTS = [
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory) -> Path:
     """The repository's built model if it is current, otherwise one fresh build for the session."""
-    if is_complete(REPO_MODEL, sha256_of(source_path())):
+    if is_complete(REPO_MODEL, sha256_of(source_path()), None, model_build.verifier_digest()):
         return REPO_MODEL
     started = time.perf_counter()
     path = build_model(tmp_path_factory.mktemp("model") / "multilingual-e5-small")
