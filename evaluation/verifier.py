@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.model_build import VERIFIER_DIR
-from service.verifier import MAX_TOKENS, PASSAGE_PREFIX, QUERY_PREFIX, passage_text
+from service.answering import check_question
+from service.verifier import MAX_TOKENS, PASSAGE_PREFIX, QUERY_PREFIX, candidate_text
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +52,6 @@ class Group:
     negatives: list[str]
 
 
-def check_question(evidence) -> str:
-    """The text the check reads for a question: a follow-up as resolved in its conversation."""
-    return evidence.resolved.query if evidence.resolved.follow_up else evidence.resolved.question
-
-
-def quote_text(documents, candidate) -> str:
-    document = documents[candidate.document_id]
-    return passage_text(document.title, candidate.chunk.section or "",
-                        document.text[candidate.start:candidate.end])
-
-
 def groups_of(examples, documents) -> list[Group]:
     groups = []
     for example in examples:
@@ -69,8 +59,8 @@ def groups_of(examples, documents) -> list[Group]:
         positives = [c for c, gold in zip(candidates, example.labels) if gold][:POSITIVES]
         negatives = [c for c, gold in zip(candidates, example.labels) if not gold][:NEGATIVES]
         if positives and len(negatives) == NEGATIVES:
-            groups.append(Group(check_question(example.evidence), [quote_text(documents, c) for c in positives],
-                                [quote_text(documents, c) for c in negatives]))
+            groups.append(Group(check_question(example.evidence.resolved), [candidate_text(documents, c) for c in positives],
+                                [candidate_text(documents, c) for c in negatives]))
     return groups
 
 

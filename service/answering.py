@@ -30,7 +30,7 @@ from service.quote_selection import MAX_QUOTES, answer_pool, choose, spans
 from service.refusal import on_named_principle, refusal_row, should_refuse, unknown_names
 from service.rescoring import AnswerModel, check_rows, load_model
 from service.schemas import DocumentSummary, Quote
-from service.verifier import get_verifier, passage_text
+from service.verifier import candidate_text, get_verifier
 from service.wording import abstention_text, compose
 
 # Passages whose spans are weighed: the best of the whole search, the best of the organisation's
@@ -289,12 +289,7 @@ class Answerer:
         keys = [(question, c.document_id, c.start, c.end) for c in candidates]
         missing = [i for i, key in enumerate(keys) if key not in kept]
         if missing:
-            texts = []
-            for i in missing:
-                candidate = candidates[i]
-                document = documents[candidate.document_id]
-                texts.append(passage_text(document.title, candidate.chunk.section or "",
-                                          document.text[candidate.start:candidate.end]))
+            texts = [candidate_text(documents, candidates[i]) for i in missing]
             for i, score in zip(missing, self.verifier.scores(question, texts)):
                 kept[keys[i]] = float(score)
         return np.array([kept[key] for key in keys])

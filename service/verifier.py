@@ -33,6 +33,12 @@ def passage_text(title: str, section: str, text: str) -> str:
     return f"{head}\n{text}"
 
 
+def candidate_text(documents, candidate) -> str:
+    """What the check reads of a quote candidate (a ``service.candidates.Candidate``)."""
+    document = documents[candidate.document_id]
+    return passage_text(document.title, candidate.chunk.section or "", document.text[candidate.start:candidate.end])
+
+
 def pair_ids(question: list[int], passage: list[int], bos: int, eos: int, limit: int = MAX_TOKENS) -> list[int]:
     """Token ids of a question and a passage read together, as the model was trained on them:
     ``<s> question </s></s> passage </s>``, the passage cut to fit ``limit``."""

@@ -39,8 +39,8 @@ def test_pair_ids_match_the_tokenizer_the_check_was_trained_with():
         assert pair_ids(question_ids, passage_ids, pieces.bos_id(), pieces.eos_id()) == expected
 
 
-@pytest.mark.skipif(not Verifier.available(MODEL), reason="the model folder has no answer check")
 def test_shipped_check_prefers_the_quote_that_answers():
+    assert Verifier.available(MODEL), "the model build must export the shipped answer check"
     scores = Verifier(MODEL).scores(QUESTION, [OTHER, ANSWER])
     assert scores.shape == (2,) and np.isfinite(scores).all()
     assert scores[1] > scores[0]
