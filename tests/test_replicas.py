@@ -64,12 +64,12 @@ def test_a_conversation_kept_by_one_replica_continues_on_another_within_its_boun
 
 
 def test_feedback_on_postgresql_keeps_its_retention(database_url):
-    store = FeedbackStore(migrated(database_url), ttl_hours=0.5 / 3600, max_rows=2)
+    store = FeedbackStore(migrated(database_url), ttl_hours=2.0 / 3600, max_rows=2)
     store.add_unanswered(ORGANIZATION, "pirmas", REFUSED, None)
     store.add_vote(ORGANIZATION, False, [{"document_id": "d", "char_start": 0, "char_end": 5, "score": 1}])
     assert [q.question for q in store.unanswered(ORGANIZATION)] == ["pirmas"] and store.unanswered("Kitas") == []
     assert store.votes()[0].quotes == [{"document_id": "d", "char_start": 0, "char_end": 5}]
-    time.sleep(0.6)
+    time.sleep(2.1)  # past the two-second retention; the checks above fit inside it on a busy machine
     assert store.unanswered() == [] and store.votes() == []
     for text in ("a", "b", "c"):
         store.add_unanswered(None, text, REFUSED, None)
