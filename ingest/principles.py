@@ -102,7 +102,7 @@ PRINCIPLES: tuple[Principle, ...] = (
                "analizė", "efektyviai*", "veiksmingumas", "pasitenkinimas", "nauda", "pokyčiai", "poveikis",
                "stebėsena", "tikslinės reikšmės", "pasiekti"),
               ("orientacijos į rezultatus", "orientacija į rezultatus", "result orientation", "results"),
-              ("Ką reiškia orientacija į rezultatus?", "Kaip matuojami paslaugų rezultatai?"),
+              ("Ką reiškia orientacija į rezultatus?", "Kokius veiklos rodiklius turi nustatyti organizacija?"),
               ("lt-law-x-493",)),
     Principle("continuous_improvement", "Nuolatinis gerinimas", "Continuous improvement",
               ("tobulinti*", "naujovės", "gerinimas",
