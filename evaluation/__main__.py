@@ -85,14 +85,21 @@ def main(argv: list[str] | None = None) -> int:
     from service.coverage import Coverage
 
     if args.command == "verifier":
-        from evaluation.train import collect
+        from rich.console import Console
+
+        from evaluation.train import fit_rounds, neutral_model
         from evaluation.training_pairs import pair_questions, training_index
-        from evaluation.verifier import groups_of, ranking_model, train_verifier
+        from evaluation.verifier import groups_of, train_verifier
 
         other = Engine.load(settings.model_copy(update={"index_dir": training_index(settings, settings.corpus_dir)}))
-        answerer = Answerer(other, Coverage(other), model=ranking_model())
-        answerer.verifier = None
-        groups = groups_of(collect(answerer, pair_questions()), other.index.documents)
+        extra = (Answerer(other, Coverage(other), model=neutral_model()), pair_questions())
+        # The hard negatives are the training questions' most probable quotes as the second round
+        # of fitting the answer model ranks them (features made with query adapters that did not
+        # see their question), not as the served model ranks them: the served query adapter was
+        # fitted on these questions and finds their answers too easily.
+        fitted = fit_rounds(Answerer(engine, Coverage(engine), model=neutral_model()), load_gold(split="tune"), extra,
+                            Console())
+        groups = groups_of(fitted.extra_examples, other.index.documents)
         print(train_verifier(Path(settings.model), groups))
         print("Wrote ingest/finetune_data/verifier; rebuild the model folder with: python -m ingest.model_build")
         return 0

@@ -4,9 +4,11 @@ A cross-encoder reads a question and a candidate quote together and scores wheth
 answers it. It is trained on the training questions of other documents (the 17 laws of the
 register and the fictional centre's policies, evaluation/training_pairs.py), never on the gold
 questions, so the tuning part can still fit how much the check is worth and the test part stays
-unseen. Each training question is answered over the training index by the served answer step;
-the quotes that hold its gold passage are the positives and the five most probable that do not
-are its hard negatives. The loss is the softmax cross-entropy of the positive among its
+unseen. Each training question is answered over the training index as the second round of
+fitting the answer model weighs it (``evaluation.train.fit_rounds``: the candidate model of that
+round, features made with query adapters that did not see the question); the quotes that hold
+its gold passage are the positives and the five most probable that do not are its hard
+negatives. The loss is the softmax cross-entropy of the positive among its
 question's six quotes (listwise), which teaches ranking within a question rather than one
 threshold across questions.
 
@@ -41,6 +43,7 @@ HEAD_LEARNING_RATE = 1e-3
 # The change of each weight matrix is shipped truncated to this rank.
 RANK = 32
 SEED = 0
+NEGATIVES_RANKED_BY = "the candidate model of the second training round (tuning and training questions)"
 
 
 @dataclass
@@ -62,18 +65,6 @@ def groups_of(examples, documents) -> list[Group]:
             groups.append(Group(check_question(example.evidence.resolved), [candidate_text(documents, c) for c in positives],
                                 [candidate_text(documents, c) for c in negatives]))
     return groups
-
-
-def ranking_model():
-    """The served candidate model, to rank the training questions' candidates for hard negatives
-    (the rest of the served model is not needed and may be fitted for other features)."""
-    from service.features import FEATURES
-    from service.refusal import REFUSAL_FEATURES
-    from service.rescoring import MODEL_PATH, AnswerModel, LinearModel
-
-    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-    return AnswerModel(LinearModel.from_json(data["candidates"], FEATURES), LinearModel.neutral(REFUSAL_FEATURES),
-                       1.0, 1.01, 1.0)
 
 
 def train_verifier(model_dir: Path, groups: list[Group], out_dir: Path = VERIFIER_DIR, epochs: int = EPOCHS,
@@ -138,7 +129,7 @@ def train_verifier(model_dir: Path, groups: list[Group], out_dir: Path = VERIFIE
                                                             indent=1) + "\n", encoding="utf-8")
     replaced.update({"weight": head.weight.detach().contiguous(), "bias": head.bias.detach().contiguous()})
     save_file(replaced, str(out_dir / "head.safetensors"))
-    report = {"questions": len(groups), "epochs": epochs, "steps": steps, "final_loss": round(running or 0.0, 4),
+    report = {"questions": len(groups), "negatives_ranked_by": NEGATIVES_RANKED_BY, "epochs": epochs, "steps": steps, "final_loss": round(running or 0.0, 4),
               "learning_rate": LEARNING_RATE, "rank": rank, "change_kept": round(kept, 4), "seed": seed,
               "seconds": round(time.perf_counter() - started, 1)}
     (out_dir / "training.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
