@@ -11,6 +11,19 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from ingest.settings import get_settings  # noqa: E402
 
 
+def training_questions(settings):
+    """The training questions of other documents with an answerer over their index (built once),
+    weighing nothing yet."""
+    from evaluation.train import neutral_model
+    from evaluation.training_pairs import pair_questions, training_index
+    from service.answering import Answerer
+    from service.coverage import Coverage
+    from service.engine import Engine
+
+    other = Engine.load(settings.model_copy(update={"index_dir": training_index(settings, settings.corpus_dir)}))
+    return Answerer(other, Coverage(other), model=neutral_model()), pair_questions()
+
+
 def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="python -m evaluation", description=__doc__)
@@ -88,11 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         from rich.console import Console
 
         from evaluation.train import fit_rounds, neutral_model
-        from evaluation.training_pairs import pair_questions, training_index
         from evaluation.verifier import groups_of, train_verifier
 
-        other = Engine.load(settings.model_copy(update={"index_dir": training_index(settings, settings.corpus_dir)}))
-        extra = (Answerer(other, Coverage(other), model=neutral_model()), pair_questions())
+        extra = training_questions(settings)
+        other = extra[0].engine
         # The hard negatives are the training questions' most probable quotes as the second round
         # of fitting the answer model ranks them (features made with query adapters that did not
         # see their question), not as the served model ranks them: the served query adapter was
@@ -108,12 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         from evaluation.train import cross_fit, neutral_model, train
 
         answerer = Answerer(engine, Coverage(engine), model=neutral_model())
-        extra = None
-        if not args.no_pairs:
-            from evaluation.training_pairs import pair_questions, training_index
-
-            other = Engine.load(settings.model_copy(update={"index_dir": training_index(settings, settings.corpus_dir)}))
-            extra = (Answerer(other, Coverage(other), model=neutral_model()), pair_questions())
+        extra = None if args.no_pairs else training_questions(settings)
         if args.command == "crossfit":
             from rich.console import Console
 

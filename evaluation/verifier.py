@@ -129,8 +129,8 @@ def train_verifier(model_dir: Path, groups: list[Group], out_dir: Path = VERIFIE
                                                             indent=1) + "\n", encoding="utf-8")
     replaced.update({"weight": head.weight.detach().contiguous(), "bias": head.bias.detach().contiguous()})
     save_file(replaced, str(out_dir / "head.safetensors"))
-    report = {"questions": len(groups), "negatives_ranked_by": NEGATIVES_RANKED_BY, "epochs": epochs, "steps": steps, "final_loss": round(running or 0.0, 4),
-              "learning_rate": LEARNING_RATE, "rank": rank, "change_kept": round(kept, 4), "seed": seed,
+    report = {"questions": len(groups), "negatives_ranked_by": NEGATIVES_RANKED_BY, "epochs": epochs, "steps": steps,
+              "final_loss": round(running or 0.0, 4), "learning_rate": LEARNING_RATE, "rank": rank, "change_kept": round(kept, 4), "seed": seed,
               "seconds": round(time.perf_counter() - started, 1)}
     (out_dir / "training.json").write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     return report
