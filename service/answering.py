@@ -24,12 +24,14 @@ from service.engine import Engine
 from service.features import QuestionContext, feature_rows
 from service.followups import Resolved, resolve
 from service.glossary import lithuanian_query, lithuanian_terms
+from service.language import is_english
 from service.query_adapter import QueryAdapter
 from service.question import QuestionProfile, profile
 from service.quote_selection import MAX_QUOTES, answer_pool, choose, spans
 from service.refusal import on_named_principle, refusal_row, should_refuse, unknown_names
 from service.rescoring import AnswerModel, check_rows, load_model
 from service.schemas import DocumentSummary, Quote
+from service.spoken import full_infinitives
 from service.verifier import candidate_text, get_verifier
 from service.wording import abstention_text, compose
 
@@ -146,10 +148,14 @@ class Answerer:
         frequency = self.document_frequency.get(term, 0)
         return float(np.log(1 + (self.chunk_count - frequency + 0.5) / (frequency + 0.5)))
 
-    def content_terms(self, resolved: Resolved, question_profile: QuestionProfile) -> list[str]:
-        """The question's terms without the organisation's name and words like "mūsų centras":
-        naming the organisation says where to look, not what to find."""
-        terms = lithuanian_terms(resolved.question) if resolved.english else list(question_profile.terms)
+    def content_terms(self, resolved: Resolved) -> list[str]:
+        """The question's terms (an English question's Lithuanian ones: service/glossary.py) without
+        the organisation's name and words like "mūsų centras": naming the organisation says where
+        to look, not what to find."""
+        if resolved.english:
+            terms = lithuanian_terms(resolved.question, lambda term: self.document_frequency.get(term, 0) > 0)
+        else:
+            terms = analyze_query(resolved.question)
         named = set(analyze_query(resolved.organization)) if resolved.organization else set()
         kept = [t for t in terms if t not in named and t not in self.generic_terms]
         return kept or terms
@@ -186,6 +192,7 @@ class Answerer:
     def evidence(self, question: str, history: list[Turn] | None = None, organization: str | None = None,
                  resolved: Resolved | None = None, principle: Principle | None | object = NOT_READ) -> Evidence:
         """Retrieve, cut into candidates, measure each and weigh it with the answer model."""
+        question = self.spelled_out(question)
         resolved = resolved or resolve(question, history or [], organization, self.engine.organizations)
         question_profile = profile(question)
         vectors = self.searcher.embedder.encode_queries([question, resolved.query] if resolved.follow_up else [question])
@@ -205,7 +212,7 @@ class Answerer:
                      if h.chunk.chunk_id not in seen]
         candidates = self.builder.for_hits(hits)
 
-        content = self.content_terms(resolved, question_profile)
+        content = self.content_terms(resolved)
         keys = self.content_keys(resolved, content)
         if question_profile.asks("definition") or len(content) <= DEFINITION_MAX_TERMS:
             by_chunk = {h.chunk.chunk_id: h for h in hits}
@@ -230,6 +237,10 @@ class Answerer:
             principle = principle_named(question)
         return Evidence(resolved, question_profile, hits, candidates, own_documents, unknown,
                         principle.id if principle else None)
+
+    def spelled_out(self, question: str) -> str:
+        """The question with spoken spellings written out as the documents spell them ("pranešt")."""
+        return question if is_english(question) else full_infinitives(question, self.document_frequency)
 
     def adapted(self, vector: np.ndarray) -> np.ndarray:
         return self.adapter.adapt(vector) if self.adapter is not None else vector
@@ -300,6 +311,7 @@ class Answerer:
     # -- the answer ---------------------------------------------------------------------------
 
     def answer(self, question: str, history: list[Turn] | None = None, organization: str | None = None) -> Answer:
+        question = self.spelled_out(question)
         resolved = resolve(question, history or [], organization, self.engine.organizations)
         principle = principle_named(question)
         if principle is not None and self.principle_coverage is not None and COVERAGE_CUES.search(fold(question)):

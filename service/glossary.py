@@ -101,19 +101,27 @@ GLOSSARY: dict[str, str] = {
     "client": "paslaugų gavėjas", "users": "paslaugų gavėjai", "beneficiaries": "paslaugų gavėjai",
     "mandatory": "privalomas", "compulsory": "privalomas", "register": "registras", "registered": "registruojami",
 }
+_WORD = re.compile(r"\w+")
 _PHRASES = sorted(GLOSSARY, key=len, reverse=True)
 _PATTERN = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PHRASES) + r")\b", re.IGNORECASE)
 
 
-def lithuanian_terms(question: str) -> list[str]:
+def lithuanian_terms(question: str, known=lambda term: True) -> list[str]:
     """Index terms of the Lithuanian words for the domain terms of an English question, plus the
-    question's own terms (names such as EQUASS or Kaunas are spelled alike in both languages)."""
+    question's own terms (names such as EQUASS or Kaunas are spelled alike in both languages).
+    Of its other words only those the documents use (``known``) or that are capitalised inside
+    the sentence (a name) are kept: an English word the glossary does not translate ("provide",
+    "without") cannot occur in a Lithuanian passage, and as a word no passage uses it would count
+    as the question's most specific one."""
     words = [GLOSSARY[match.group(1).lower()] for match in _PATTERN.finditer(question)]
-    rest = _PATTERN.sub(" ", question)
-    return analyze_query(" ".join(words)) + analyze_query(rest)
+    rest = _WORD.findall(_PATTERN.sub(" ", question))
+    kept = [word for i, word in enumerate(rest)
+            if (i > 0 and word[0].isupper()) or any(known(term) for term in analyze_query(word))]
+    return analyze_query(" ".join(words)) + analyze_query(" ".join(kept))
 
 
 def lithuanian_query(question: str) -> str:
     """The Lithuanian words of an English question's domain terms, for the lexical index."""
     words = [GLOSSARY[match.group(1).lower()] for match in _PATTERN.finditer(question)]
     return " ".join(words + [_PATTERN.sub(" ", question)])
+

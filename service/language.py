@@ -10,6 +10,7 @@ ENGLISH_CUES = {
     "what", "how", "who", "which", "when", "where", "why", "does", "do", "is", "are", "can", "the",
     "of", "and", "for", "our", "policy", "about", "there", "it", "must", "should", "has", "have",
 }
+ENGLISH_OPENERS = {"what", "how", "who", "which", "when", "where", "why", "does", "is", "are", "can", "since", "according"}
 FOLLOW_UP_OPENERS = ("o ", "ir ", "bet ", "and ", "what about", "how about", "tai ")
 # Words that point back at what was said before: "jis", "tokį skundą", "tą terminą", "tie auditoriai".
 ANAPHORA = {"tai", "ten", "jis", "ji", "jie", "jos", "jų", "jo", "jį", "ją", "juos", "jas", "jam", "jai", "jiems",
@@ -23,11 +24,16 @@ GENERIC_NAME_WORDS = {"europos", "lietuvos", "valstybės", "savivaldybės", "vie
 
 
 def is_english(question: str) -> bool:
-    if LITHUANIAN_LETTERS.search(question):
-        return False
+    """An English question, also when it names a Lithuanian place or term ("Since when has the
+    Pagėgiai centre taken part in EQUASS?", "What does 'socialinė priežiūra' mean?"): it opens
+    with an English question word, or it has at least two English cue words and fewer words with
+    Lithuanian letters than cue words."""
     words = [w.lower() for w in WORD.findall(question)]
+    if not words:
+        return False
     cues = sum(w in ENGLISH_CUES for w in words)
-    return cues >= 2 or (bool(words) and words[0] in {"what", "how", "who", "which", "when", "where", "why", "does", "is", "are", "can"})
+    lithuanian = sum(bool(LITHUANIAN_LETTERS.search(w)) for w in words)
+    return words[0] in ENGLISH_OPENERS or (cues >= 2 and lithuanian < cues)
 
 
 def organization_aliases(organization: str) -> set[str]:

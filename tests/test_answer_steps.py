@@ -9,10 +9,13 @@ from service.candidates import CandidateBuilder, definition_term
 from service.conversations import Turn
 from service.features import holds_quantity
 from service.followups import MAX_QUERY_CHARS, resolve
+from service.glossary import lithuanian_terms
+from service.language import is_english
 from service.question import profile
 from service.quote_selection import answer_pool, choose
 from service.refusal import should_refuse, unknown_names
 from service.schemas import Quote
+from service.spoken import full_infinitives
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -169,3 +172,32 @@ def test_refusal_rules():
     frequencies = {"kaun": 3, "centr": 9}
     assert unknown_names("Kas yra Šiaulių centro direktorius?", frequencies, lambda w: [w.lower()[:5]]) == 1
     assert unknown_names("Kokia Kauno centro vizija?", frequencies, lambda w: [w.lower()[:4]]) == 0
+
+
+@pytest.mark.parametrize("question, english", [
+    ("Since when has the Pagėgiai family welfare centre taken part in the EQUASS project?", True),
+    ("What exactly does \"socialinė priežiūra\" mean in the Law on Social Services?", True),
+    ("How many children can live in a family-type home (šeiminiai namai)?", True),
+    ("Is it free?", True),
+    ("Kas yra socialinė globa?", False),
+    ("kas is tikro yra globa", False),
+    ("Kas yra EQUASS?", False),
+])
+def test_english_questions_are_known_also_when_they_name_a_lithuanian_place(question, english):
+    assert is_english(question) is english
+
+
+def test_spoken_infinitives_are_written_out_only_when_the_documents_use_the_full_form():
+    frequency = {"pranes": 5, "pranest": 1, "dalyv": 4, "desimt": 3}
+    assert full_infinitives("ar turim pranešt?", frequency) == "ar turim pranešti?"
+    assert full_infinitives("ar reikia dalyvaut", frequency) == "ar reikia dalyvauti"
+    assert full_infinitives("dešimt dienų", frequency) == "dešimt dienų"  # "dešimti" is no better known
+    assert full_infinitives("client", frequency) == "client"
+
+
+def test_english_words_the_glossary_does_not_translate_are_dropped_unless_names():
+    question = "Since when has the Pagėgiai family welfare centre taken part in the EQUASS project?"
+    terms = lithuanian_terms(question, known=lambda term: False)
+    assert "projekt" in terms and "pageg" in terms and "equas" in terms  # translated, and names
+    assert "taken" not in terms and "part" not in terms
+    assert "taken" in lithuanian_terms(question)
