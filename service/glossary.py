@@ -100,20 +100,6 @@ GLOSSARY: dict[str, str] = {
     "inform": "informuoti", "members": "nariai", "relatives": "artimieji", "clients": "paslaugų gavėjai",
     "client": "paslaugų gavėjas", "users": "paslaugų gavėjai", "beneficiaries": "paslaugų gavėjai",
     "mandatory": "privalomas", "compulsory": "privalomas", "register": "registras", "registered": "registruojami",
-    # Everyday words of staff questions in English.
-    "provide": "teikti", "provides": "teikia", "provided": "teikiamos", "care": "priežiūra globa", "welfare": "gerovė",
-    "coordinator": "koordinatorius", "new": "naujas", "person": "asmuo", "persons": "asmenys", "people": "asmenys",
-    "standard": "standartas", "work": "darbas", "city": "miesto", "foreigners": "užsieniečiai", "citizens": "piliečiai",
-    "appointed": "skiriamas", "appoints": "skiria", "refuses": "atsisako", "sign": "pasirašo", "signed": "pasirašytas",
-    "written": "raštu", "financial": "finansinė", "submit": "pateikti", "submitted": "pateikiamas", "organises": "organizuoja",
-    "organise": "organizuoti", "organizes": "organizuoja", "organize": "organizuoti", "investigate": "nagrinėti", "investigated": "nagrinėjamas",
-    "anonymous": "anoniminis", "required": "privalo", "website": "interneto svetainė", "contact": "kontaktai", "bodies": "institucijos",
-    "manage": "valdyti", "inclusion": "įtrauktis", "psychology": "psichologija", "age": "amžius", "online": "internete",
-    "opinion": "nuomonė", "wishes": "pageidavimai", "plans": "planai", "deadline": "terminas", "legal": "teisės",
-    "duty": "pareiga", "forbidden": "draudžiama", "social": "socialinis", "service": "paslauga", "services": "paslaugos",
-    "older": "senyvo amžiaus", "adult": "suaugęs", "adults": "suaugusieji", "meals": "maitinimas", "transport": "transportas",
-    "housing": "būstas", "period": "laikotarpis", "agreement": "sutartis", "contract": "sutartis", "language": "kalba",
-    "protection": "apsauga", "security": "saugumas", "rules": "taisyklės",
 }
 _WORD = re.compile(r"\w+")
 _PHRASES = sorted(GLOSSARY, key=len, reverse=True)
