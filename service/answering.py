@@ -191,8 +191,11 @@ class Answerer:
 
     def evidence(self, question: str, history: list[Turn] | None = None, organization: str | None = None,
                  resolved: Resolved | None = None, principle: Principle | None | object = NOT_READ) -> Evidence:
-        """Retrieve, cut into candidates, measure each and weigh it with the answer model."""
-        question = self.spelled_out(question)
+        """Retrieve, cut into candidates, measure each and weigh it with the answer model. Without
+        ``resolved`` the question is read here, spoken spellings written out; with it the caller
+        (``answer``) has done so."""
+        if resolved is None:
+            question = self.spelled_out(question)
         resolved = resolved or resolve(question, history or [], organization, self.engine.organizations)
         question_profile = profile(question)
         vectors = self.searcher.embedder.encode_queries([question, resolved.query] if resolved.follow_up else [question])

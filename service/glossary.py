@@ -9,6 +9,7 @@ the lexical side and the answer step's word coverage work for it too.
 import re
 
 from ingest.analyzer import analyze_query
+from service.language import WORD
 
 # Longer phrases first: "personal data" before "data".
 GLOSSARY: dict[str, str] = {
@@ -101,7 +102,6 @@ GLOSSARY: dict[str, str] = {
     "client": "paslaugų gavėjas", "users": "paslaugų gavėjai", "beneficiaries": "paslaugų gavėjai",
     "mandatory": "privalomas", "compulsory": "privalomas", "register": "registras", "registered": "registruojami",
 }
-_WORD = re.compile(r"\w+")
 _PHRASES = sorted(GLOSSARY, key=len, reverse=True)
 _PATTERN = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PHRASES) + r")\b", re.IGNORECASE)
 
@@ -114,7 +114,7 @@ def lithuanian_terms(question: str, known=lambda term: True) -> list[str]:
     "without") cannot occur in a Lithuanian passage, and as a word no passage uses it would count
     as the question's most specific one."""
     words = [GLOSSARY[match.group(1).lower()] for match in _PATTERN.finditer(question)]
-    rest = _WORD.findall(_PATTERN.sub(" ", question))
+    rest = WORD.findall(_PATTERN.sub(" ", question))
     kept = [word for i, word in enumerate(rest)
             if (i > 0 and word[0].isupper()) or any(known(term) for term in analyze_query(word))]
     return analyze_query(" ".join(words)) + analyze_query(" ".join(kept))
@@ -124,4 +124,3 @@ def lithuanian_query(question: str) -> str:
     """The Lithuanian words of an English question's domain terms, for the lexical index."""
     words = [GLOSSARY[match.group(1).lower()] for match in _PATTERN.finditer(question)]
     return " ".join(words + [_PATTERN.sub(" ", question)])
-

@@ -11,8 +11,8 @@ stem; words the documents use as they are ("dešimt", "kasmet") stay as written.
 import re
 
 from ingest.analyzer import token_keys
+from service.language import WORD
 
-WORD = re.compile(r"\w+")
 MIN_LENGTH = 4
 
 
