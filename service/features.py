@@ -5,7 +5,8 @@ cosines of its sentences and of its passage, and the cosine with the question's 
 the learned query adapter), how much of the question's content it holds (word
 coverage weighted by rarity, in the span, around it and in its section title), how retrieval
 ranked its passage, what it is (a sentence, a list, a definition), whether it carries what the
-question type asks for (a period for "per kiek dienų", a definition for "kas yra"), and whether
+question type asks for (a period for "per kiek dienų", a count of days rather than of months, a
+definition for "kas yra"), and whether
 it belongs to the organisation the question is about. The weights that turn these into a
 probability are learned on the tuning questions (``python -m evaluation train``).
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from service.candidates import Candidate, named_share
+from ingest.analyzer import fold
 from service.question import QuestionProfile
 
 FEATURES: tuple[str, ...] = (
@@ -25,7 +27,7 @@ FEATURES: tuple[str, ...] = (
     "form_list", "form_paragraph", "form_item", "form_table", "form_definition",
     "log_length",
     "definition_match", "asks_definition",
-    "period_match", "number_match", "quantity_missing", "responsible_match", "modal_match", "list_match",
+    "period_match", "number_match", "quantity_missing", "unit_missing", "responsible_match", "modal_match", "list_match",
     "own_document", "other_in_scope", "in_focus", "is_law", "is_equass",
     "english", "english_cos", "follow_up", "question_terms",
 )
@@ -50,6 +52,11 @@ QUANTITY = re.compile(r"\d|\b(vien[aąo]s?|vieną|du|dvi|dviej\w+|dvej\w+|trys|t
                       r"|(pirm|antr|treči|ketvirt|penkt|šešt|sekm)adien\w*|sausio|vasario|kovo|balandžio|gegužės|birželio"
                       r"|liepos|rugpjūčio|rugsėjo|spalio|lapkričio|gruodžio)\b",
                       re.IGNORECASE)
+# A count next to the unit the question asks in: "per 30 dienų", "vieną kartą per metus", "trejus metus".
+COUNT = (r"(\d+|vien\w*|du|dvi|dviej\w*|dvej\w*|trys|tris|trij\w*|trej\w*|keturi\w*|penki\w*|sesi\w*|septyni\w*"
+         r"|astuoni\w*|devyni\w*|desimt\w*|dvylik\w*|pus\w*|kelis|keleri\w*)")
+DATE = re.compile(r"\b\d{4}\b|\b\d{1,2}\s*d\b|sausio|vasario|kovo|balandzio|geguzes|birzelio|liepos|rugpjucio|rugsejo"
+                  r"|spalio|lapkricio|gruodzio")
 MODAL = re.compile(r"(turi teisę|privalo|gali|negali|draudžiama|leidžiama|turi būti|įpareigot|būtina|neturi)",
                    re.IGNORECASE)
 
@@ -70,6 +77,22 @@ class QuestionContext:
 def holds_quantity(text: str) -> bool:
     """Whether ``text`` gives a number, a date or a period (list numbering and references aside)."""
     return bool(QUANTITY.search(NOT_A_QUANTITY.sub(" ", text)))
+
+
+def holds_unit(text: str, unit: str) -> bool:
+    """Whether ``text`` gives a count in ``unit`` (service.question.UNITS), a date for "dat"."""
+    folded = fold(text)
+    if unit == "dat":
+        return bool(DATE.search(folded))
+    if unit in ("metu", "metus", "metai"):
+        unit = "met"
+    if unit == "procent" and "%" in folded:
+        return True
+    if unit == "eur" and re.search(r"\d\s*(eur|€)", folded):
+        return True
+    if re.search(COUNT + r"\s+(\w+\s+){0,2}?" + unit, folded):
+        return True
+    return unit in ("met", "menes", "savait", "dien") and bool(re.search(r"\b(kas|kasmet|kart\w*)\b.{0,20}" + unit, folded))
 
 
 def coverage(terms: list[str], present: set[str], idf: dict[str, float]) -> float:
@@ -138,6 +161,7 @@ def feature_rows(candidates: list[Candidate], context: QuestionContext, cosines:
         row[INDEX["period_match"]] = float(profile.asks("deadline") and bool(PERIOD.search(text)))
         row[INDEX["number_match"]] = float(profile.asks("amount") and bool(NUMBER.search(text)))
         row[INDEX["quantity_missing"]] = float(asks_quantity and not holds_quantity(text))
+        row[INDEX["unit_missing"]] = float(profile.unit is not None and not holds_unit(text, profile.unit))
         row[INDEX["responsible_match"]] = float(profile.asks("responsible") and bool(RESPONSIBLE.search(text)))
         row[INDEX["modal_match"]] = float(profile.asks("may_must") and bool(MODAL.search(text)))
         row[INDEX["list_match"]] = float(profile.asks("list") and candidate.form in ("list", "table"))

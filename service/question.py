@@ -36,6 +36,16 @@ TYPE_CUES: dict[str, re.Pattern] = {
         r"|butina|draudziama)|privalo|privaloma|turi teise|leidziama|draudziama|may|must|allowed|obliged"
         r"|required|can (i|we|a|the)|should|have to|has to)\b"),
 }
+# What a "kiek …?" question counts: the first letters of the unit it asks in ("kiek narių", "per kiek
+# dienų", "kelerius metus", "iki kurios datos", "how many days"). An answer must give a number of
+# that unit; a number of anything else ("per 4 mėnesius" for "per kiek dienų") does not answer it.
+UNITS: tuple[str, ...] = ("dien", "savait", "menes", "metu", "metus", "metai", "valand", "minut", "eur", "procent", "nari",
+                          "kart", "kriterij", "princip", "kvadrat", "dat", "lygi", "etap", "zingsn")
+ASKS_COUNT = re.compile(r"\b(kiek|keliu|kelis|kelias|kelerius|kurios|kokio|kokia|kokiu)\s+(\w+)(?:\s+(\w+))?")
+ENGLISH_UNITS = {"days": "dien", "day": "dien", "weeks": "savait", "months": "menes", "years": "metu", "hours": "valand",
+                 "members": "nari", "times": "kart", "euros": "eur", "eur": "eur", "percent": "procent", "criteria": "kriterij",
+                 "principles": "princip", "levels": "lygi", "steps": "zingsn", "stages": "etap", "date": "dat"}
+ASKS_COUNT_ENGLISH = re.compile(r"\b(how many|how much|which|what|within how many|by what)\s+(\w+)(?:\s+(\w+))?")
 # "Mūsų centras", "pas mus", "our centre": the question is about the asker's own organisation.
 OWN_ORGANIZATION = re.compile(r"\b(musu|mus|mes|musiskis|our|we|us)\b")
 
@@ -49,6 +59,7 @@ class QuestionProfile:
     types: frozenset[str]
     terms: tuple[str, ...]  # index terms of the question, as the lexical index spells them
     own_organization: bool  # "mūsų", "our": the asker means their own organisation
+    unit: str | None = None  # what a "kiek …?" question counts (UNITS), None when it asks no count
 
     def asks(self, kind: str) -> bool:
         return kind in self.types
@@ -63,4 +74,19 @@ def profile(question: str) -> QuestionProfile:
         types=types,
         terms=tuple(analyze_query(question)),
         own_organization=bool(OWN_ORGANIZATION.search(folded)),
+        unit=asked_unit(folded),
     )
+
+
+def asked_unit(folded: str) -> str | None:
+    """The unit a count question asks in, from one of the two words after its question word."""
+    for match in ASKS_COUNT.finditer(folded):
+        for word in match.group(2, 3):
+            unit = next((u for u in UNITS if word and word.startswith(u)), None)
+            if unit:
+                return unit
+    for match in ASKS_COUNT_ENGLISH.finditer(folded):
+        for word in match.group(2, 3):
+            if word in ENGLISH_UNITS:
+                return ENGLISH_UNITS[word]
+    return None

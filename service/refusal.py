@@ -3,9 +3,10 @@
 The refusal model (service/rescoring.py) looks at the best candidates together: how probable the
 best one is and by how much it leads the next, how close it is in meaning, whether it holds the
 question's most specific words, whether it gives a number, date or period at all when the question
-asks "kiek?" or "per kiek laiko?", how the answer check (service/verifier.py), reading question
-and quote together, scores the best quote and whether it scores it above the other quotes it
-checked, whether the question is English or a follow-up. So a question
+asks "kiek?" or "per kiek laiko?" and a count in the unit asked ("kiek narių", "per kiek dienų"),
+how the answer check (service/verifier.py), reading question and quote together, scores the best
+quote and whether it scores it above the other quotes it checked, whether the question is English
+or a follow-up. So a question
 worded differently from its source, or naming the organisation, is not refused for sharing few
 words with it, and a near miss (a deadline of another body, a number the sources do not give)
 is refused when nothing stands out. Two rules stay outside the model: a question that names a
@@ -25,7 +26,7 @@ from service.features import INDEX
 NAME = re.compile(r"\w+")
 REFUSAL_FEATURES: tuple[str, ...] = (
     "best", "second", "third", "top_three", "margin", "best_cos", "best_cos_adapted", "best_cos_gap_next", "best_cov_context",
-    "best_rarest", "best_quantity_missing", "best_chunk_dense", "best_own", "english", "follow_up", "question_terms", "scoped",
+    "best_rarest", "best_quantity_missing", "best_unit_missing", "best_chunk_dense", "best_own", "english", "follow_up", "question_terms", "scoped",
     "best_check", "best_check_gap",
 )
 # What an unchecked candidate counts as: below every checked one (checks score about -4 to 4).
@@ -61,6 +62,7 @@ def refusal_row(chosen: list[Candidate], scoped: bool) -> np.ndarray:
         "best_cov_context": best[INDEX["cov_context"]],
         "best_rarest": best[INDEX["rare_pair_in_context"]],
         "best_quantity_missing": best[INDEX["quantity_missing"]],
+        "best_unit_missing": best[INDEX["unit_missing"]],
         "best_chunk_dense": best[INDEX["chunk_dense"]],
         "best_own": best[INDEX["own_document"]],
         "english": best[INDEX["english"]],

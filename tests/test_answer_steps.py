@@ -7,7 +7,7 @@ from ingest.records import Hit
 from service.answering import Answer
 from service.candidates import CandidateBuilder, definition_term
 from service.conversations import Turn
-from service.features import holds_quantity
+from service.features import holds_quantity, holds_unit
 from service.followups import MAX_QUERY_CHARS, resolve
 from service.glossary import lithuanian_terms
 from service.language import is_english
@@ -157,6 +157,32 @@ def test_own_documents_answer_first_when_they_hold_an_answer():
 ])
 def test_a_quantity_is_a_number_date_or_period_not_numbering(text, holds):
     assert holds_quantity(text) is holds
+
+
+@pytest.mark.parametrize("question, unit", [
+    ("Per kiek dienų turi būti išnagrinėtas skundas?", "dien"),
+    ("kiek nariu turi buti etikos komisijoje", "nari"),
+    ("Kas kiek metų reikia persirašyti sutartis?", "metu"),
+    ("Iki kurios datos teikiama metinė ataskaita?", "dat"),
+    ("How many days does the inspectorate have to answer?", "dien"),
+    ("Kiek kainuoja EQUASS sertifikavimas?", None),
+    ("Kas yra socialinė globa?", None),
+])
+def test_the_unit_a_count_question_asks_in(question, unit):
+    assert profile(question).unit == unit
+
+
+@pytest.mark.parametrize("text, unit, holds", [
+    ("Skundas išnagrinėjamas per 15 darbo dienų.", "dien", True),
+    ("Skundas turi būti išnagrinėtas per 4 mėnesius nuo jo gavimo.", "dien", False),
+    ("Sertifikatas galioja trejus metus.", "metu", True),
+    ("Ne rečiau kaip vieną kartą per šešis mėnesius.", "kart", True),
+    ("Etikos komisiją sudaro 5 nariai.", "nari", True),
+    ("Etikos komisija svarsto darbuotojų elgesio klausimus.", "nari", False),
+    ("Planai parengti 2019 m. kovo mėnesį.", "dat", True),
+])
+def test_a_count_in_the_unit_asked(text, unit, holds):
+    assert holds_unit(text, unit) is holds
 
 
 def test_further_quotes_must_be_close_and_new():
