@@ -40,7 +40,8 @@ from service.wording import abstention_text, compose
 CANDIDATE_CHUNKS = 12
 SCOPED_CHUNKS = 4
 # The answer check reads this many of the most probable candidates; only they can be quoted. Each
-# takes about 20 ms on one core; eight gained a little more on the tuning part, at 200 ms.
+# takes about 20 ms on one core (about 70 ms on a machine without AVX-512/VNNI); four or five gained a
+# point or two at the limits of the tuning part, eight a little more, at that cost each.
 CHECKED = 3
 # A refusal points at this many nearest passages (of different places) to read.
 NEAREST_PASSAGES = 3
