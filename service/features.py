@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from service.candidates import Candidate, named_share
 from ingest.analyzer import fold
+from service.candidates import Candidate, named_share
 from service.question import QuestionProfile
 
 FEATURES: tuple[str, ...] = (
@@ -84,8 +84,6 @@ def holds_unit(text: str, unit: str) -> bool:
     folded = fold(text)
     if unit == "dat":
         return bool(DATE.search(folded))
-    if unit in ("metu", "metus", "metai"):
-        unit = "met"
     if unit == "procent" and "%" in folded:
         return True
     if unit == "eur" and re.search(r"\d\s*(eur|€)", folded):

@@ -39,10 +39,16 @@ TYPE_CUES: dict[str, re.Pattern] = {
 # What a "kiek …?" question counts: the first letters of the unit it asks in ("kiek narių", "per kiek
 # dienų", "kelerius metus", "iki kurios datos", "how many days"). An answer must give a number of
 # that unit; a number of anything else ("per 4 mėnesius" for "per kiek dienų") does not answer it.
-UNITS: tuple[str, ...] = ("dien", "savait", "menes", "metu", "metus", "metai", "valand", "minut", "eur", "procent", "nari",
-                          "kart", "kriterij", "princip", "kvadrat", "dat", "lygi", "etap", "zingsn")
+# Each unit by the beginnings of the words that name it ("metu", "metus", "metai" are years; a bare
+# "met" would also take "metodika").
+UNITS: dict[str, tuple[str, ...]] = {
+    "dien": ("dien",), "savait": ("savait",), "menes": ("menes",), "met": ("metu", "metus", "metai"),
+    "valand": ("valand",), "minut": ("minut",), "eur": ("eur",), "procent": ("procent",), "nari": ("nari",),
+    "kart": ("kart",), "kriterij": ("kriterij",), "princip": ("princip",), "kvadrat": ("kvadrat",), "dat": ("dat",),
+    "lygi": ("lygi",), "etap": ("etap",), "zingsn": ("zingsn",),
+}
 ASKS_COUNT = re.compile(r"\b(kiek|keliu|kelis|kelias|kelerius|kurios|kokio|kokia|kokiu)\s+(\w+)(?:\s+(\w+))?")
-ENGLISH_UNITS = {"days": "dien", "day": "dien", "weeks": "savait", "months": "menes", "years": "metu", "hours": "valand",
+ENGLISH_UNITS = {"days": "dien", "day": "dien", "weeks": "savait", "months": "menes", "years": "met", "hours": "valand",
                  "members": "nari", "times": "kart", "euros": "eur", "eur": "eur", "percent": "procent", "criteria": "kriterij",
                  "principles": "princip", "levels": "lygi", "steps": "zingsn", "stages": "etap", "date": "dat"}
 ASKS_COUNT_ENGLISH = re.compile(r"\b(how many|how much|which|what|within how many|by what)\s+(\w+)(?:\s+(\w+))?")
@@ -82,7 +88,7 @@ def asked_unit(folded: str) -> str | None:
     """The unit a count question asks in, from one of the two words after its question word."""
     for match in ASKS_COUNT.finditer(folded):
         for word in match.group(2, 3):
-            unit = next((u for u in UNITS if word and word.startswith(u)), None)
+            unit = next((u for u, beginnings in UNITS.items() if word and word.startswith(beginnings)), None)
             if unit:
                 return unit
     for match in ASKS_COUNT_ENGLISH.finditer(folded):
