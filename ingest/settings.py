@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +71,10 @@ class Settings(BaseSettings):
     # and how many candidates each retriever contributes before fusion.
     dense_weight: float = 0.6
     candidates: int = 50
+    # The answer model's probability below which a question is refused. Empty: the threshold fitted
+    # with the model (``python -m evaluation train``). Lower answers more, and more wrongly; see
+    # ``python -m evaluation answers --threshold`` for what a value gives on the gold questions.
+    answer_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
 
     host: str = "127.0.0.1"
     port: int = 8000

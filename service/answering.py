@@ -23,7 +23,7 @@ from service.conversations import Turn
 from service.engine import Engine
 from service.features import QuestionContext, feature_rows
 from service.followups import Resolved, resolve
-from service.glossary import lithuanian_query, lithuanian_terms
+from service.glossary import lithuanian_query, lithuanian_terms, untranslated_share
 from service.language import is_english
 from service.query_adapter import QueryAdapter
 from service.question import QuestionProfile, profile
@@ -43,6 +43,8 @@ SCOPED_CHUNKS = 4
 # takes about 20 ms on one core (about 70 ms on a machine without AVX-512/VNNI); four or five gained a
 # point or two at the limits of the tuning part, eight a little more, at that cost each.
 CHECKED = 3
+# An English question with at least this share of untranslated content words is refused.
+UNTRANSLATED_LIMIT = 0.7
 # A refusal points at this many nearest passages (of different places) to read.
 NEAREST_PASSAGES = 3
 # ``evidence`` looks for a named principle itself unless its caller already has.
@@ -121,6 +123,8 @@ class Answerer:
                              "answers need them. Rebuild it with: python -m ingest corpus --index DIR")
         self.engine = engine
         self.model = model or load_model()
+        if model is None and engine.settings.answer_threshold is not None:
+            self.model.answer_threshold = engine.settings.answer_threshold  # the deployment's choice
         # The query adapter the answer step searches and weighs with: the engine's (the shipped one);
         # training swaps in adapters that did not see the question.
         self.adapter: QueryAdapter | None = engine.searcher.adapter
@@ -236,7 +240,10 @@ class Answerer:
             self.weigh(candidates, context, question_vector, query_vector)
         candidates.sort(key=lambda c: -c.probability)
         self.check(candidates, resolved)
-        unknown = 0 if resolved.english else unknown_names(question, self.document_frequency, analyze_query)
+        # An English question mostly of words the glossary cannot put into Lithuanian is, like a
+        # Lithuanian one naming a place no source mentions, about something the sources do not hold.
+        unknown = (int(untranslated_share(resolved.question) >= UNTRANSLATED_LIMIT) if resolved.english
+                   else unknown_names(question, self.document_frequency, analyze_query))
         if principle is NOT_READ:  # the caller has not looked for a named principle yet
             principle = principle_named(question)
         return Evidence(resolved, question_profile, hits, candidates, own_documents, unknown,

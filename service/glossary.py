@@ -8,6 +8,8 @@ the lexical side and the answer step's word coverage work for it too.
 
 import re
 
+import stopwordsiso
+
 from ingest.analyzer import analyze_query
 from service.language import WORD
 
@@ -101,6 +103,20 @@ GLOSSARY: dict[str, str] = {
     "inform": "informuoti", "members": "nariai", "relatives": "artimieji", "clients": "paslaugų gavėjai",
     "client": "paslaugų gavėjas", "users": "paslaugų gavėjai", "beneficiaries": "paslaugų gavėjai",
     "mandatory": "privalomas", "compulsory": "privalomas", "register": "registras", "registered": "registruojami",
+    # Everyday words of staff questions in English.
+    "provide": "teikti", "provides": "teikia", "provided": "teikiamos", "care": "priežiūra globa", "welfare": "gerovė",
+    "coordinator": "koordinatorius", "new": "naujas", "person": "asmuo", "persons": "asmenys", "people": "asmenys",
+    "standard": "standartas", "work": "darbas", "city": "miesto", "foreigners": "užsieniečiai", "citizens": "piliečiai",
+    "appointed": "skiriamas", "appoints": "skiria", "refuses": "atsisako", "sign": "pasirašo", "signed": "pasirašytas",
+    "written": "raštu", "financial": "finansinė", "submit": "pateikti", "submitted": "pateikiamas", "organises": "organizuoja",
+    "organise": "organizuoti", "organizes": "organizuoja", "organize": "organizuoti", "investigate": "nagrinėti", "investigated": "nagrinėjamas",
+    "anonymous": "anoniminis", "required": "privalo", "website": "interneto svetainė", "contact": "kontaktai", "bodies": "institucijos",
+    "manage": "valdyti", "inclusion": "įtrauktis", "psychology": "psichologija", "age": "amžius", "online": "internete",
+    "opinion": "nuomonė", "wishes": "pageidavimai", "plans": "planai", "deadline": "terminas", "legal": "teisės",
+    "duty": "pareiga", "forbidden": "draudžiama", "social": "socialinis", "service": "paslauga", "services": "paslaugos",
+    "older": "senyvo amžiaus", "adult": "suaugęs", "adults": "suaugusieji", "meals": "maitinimas", "transport": "transportas",
+    "housing": "būstas", "period": "laikotarpis", "agreement": "sutartis", "contract": "sutartis", "language": "kalba",
+    "protection": "apsauga", "security": "saugumas", "rules": "taisyklės",
 }
 _PHRASES = sorted(GLOSSARY, key=len, reverse=True)
 _PATTERN = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PHRASES) + r")\b", re.IGNORECASE)
@@ -124,3 +140,19 @@ def lithuanian_query(question: str) -> str:
     """The Lithuanian words of an English question's domain terms, for the lexical index."""
     words = [GLOSSARY[match.group(1).lower()] for match in _PATTERN.finditer(question)]
     return " ".join(words + [_PATTERN.sub(" ", question)])
+
+
+ENGLISH_STOPWORDS = frozenset(stopwordsiso.stopwords("en"))
+LITHUANIAN_LETTERS = re.compile(r"[ąčęėįšųūž]", re.IGNORECASE)
+
+
+def untranslated_share(question: str) -> float:
+    """Of an English question's content words, the share the glossary does not translate and that
+    are neither a name nor a Lithuanian word: how much of the question the Lithuanian sources
+    cannot even be searched for ("What is the price of a bus ticket in Kaunas?")."""
+    translated = len(_PATTERN.findall(question))
+    rest = WORD.findall(_PATTERN.sub(" ", question))
+    content = [(i, word) for i, word in enumerate(rest) if word.lower() not in ENGLISH_STOPWORDS and not word.isdigit()]
+    untranslated = sum(1 for i, word in content if not (i > 0 and word[0].isupper()) and not LITHUANIAN_LETTERS.search(word))
+    total = translated + len(content)
+    return untranslated / total if total else 0.0

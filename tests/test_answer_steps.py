@@ -4,12 +4,12 @@ import pytest
 
 from ingest.index_store import load_index
 from ingest.records import Hit
-from service.answering import Answer
+from service.answering import UNTRANSLATED_LIMIT, Answer
 from service.candidates import CandidateBuilder, definition_term
 from service.conversations import Turn
 from service.features import holds_quantity, holds_unit
 from service.followups import MAX_QUERY_CHARS, resolve
-from service.glossary import lithuanian_terms
+from service.glossary import lithuanian_terms, untranslated_share
 from service.language import is_english
 from service.question import profile
 from service.quote_selection import answer_pool, choose
@@ -228,3 +228,10 @@ def test_english_words_the_glossary_does_not_translate_are_dropped_unless_names(
     assert "projekt" in terms and "pageg" in terms and "equas" in terms  # translated, and names
     assert "taken" not in terms and "part" not in terms
     assert "taken" in lithuanian_terms(question)
+
+
+def test_an_english_question_mostly_of_words_the_glossary_cannot_translate_is_flagged():
+    assert untranslated_share("What is the price of a bus ticket in Kaunas?") >= UNTRANSLATED_LIMIT
+    assert untranslated_share("How many days does a client have to submit a complaint?") == 0.0
+    # Names ("Pagėgiai", "EQUASS") are neither translated nor untranslated words.
+    assert untranslated_share("Since when has the Pagėgiai family welfare centre taken part in the EQUASS project?") < 0.5

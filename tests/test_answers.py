@@ -38,6 +38,13 @@ def test_a_definition_question_quotes_the_definition(client):
     assert_exact(client, answer["quotes"])
 
 
+def test_a_deployment_may_set_its_own_answer_threshold(base_settings, corpus_index):
+    strict = base_settings.model_copy(update={"answer_threshold": 1.0})  # EQUASS_ANSWER_THRESHOLD=1
+    with TestClient(create_app(strict)) as strict_client:
+        answer = ask(strict_client, "Kas yra socialinė globa?")
+    assert answer["abstained"] and not answer["quotes"] and answer["nearest"]
+
+
 def test_a_list_question_quotes_the_list(client):
     answer = ask(client, "Kas yra socialinės paslaugos?")
     assert not answer["abstained"]
