@@ -15,6 +15,7 @@ lead-in of a list item), so that answering only compares stored vectors with the
 import bisect
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ingest.records import Chunk, Document
 from ingest.sentences import quotable, sentence_spans
@@ -75,7 +76,12 @@ class Layout:
 
 
 def layout_of(document: Document) -> Layout:
-    text = document.text
+    return paragraph_layout(document.text, frozenset(s.start for s in document.sections))
+
+
+@lru_cache(maxsize=64)
+def paragraph_layout(text: str, headings: frozenset[int]) -> Layout:
+    """The paragraphs of ``text`` (split at blank lines), with the heading starts given."""
     paragraphs, position = [], 0
     for match in [*BLANK_LINE.finditer(text), None]:
         end = match.start() if match else len(text)
@@ -84,7 +90,7 @@ def layout_of(document: Document) -> Layout:
             start = position + (len(raw) - len(raw.lstrip()))
             paragraphs.append((start, start + len(raw.strip())))
         position = match.end() if match else len(text)
-    return Layout(paragraphs, [p[0] for p in paragraphs], frozenset(s.start for s in document.sections))
+    return Layout(paragraphs, [p[0] for p in paragraphs], headings)
 
 
 def units_of_chunk(document: Document, chunk: Chunk, layout: Layout) -> list[QuoteUnit]:
@@ -138,18 +144,34 @@ def _lines(text: str, layout: Layout, lines: list[tuple[int, int]]) -> list[Quot
     return units
 
 
-def _block(text: str, layout: Layout, number: int) -> tuple[int, int] | None:
-    """A lead-in paragraph and the items (or further lead-ins) under it, within the size limit."""
+def _block(text: str, layout: Layout, number: int, limit: int = MAX_BLOCK_CHARS) -> tuple[int, int] | None:
+    """A lead-in paragraph and the items (or further lead-ins) under it, within ``limit`` characters."""
     start = layout.paragraphs[number][0]
     end = None
     for item_start, item_end in layout.paragraphs[number + 1:]:
         item = text[item_start:item_end]
         if not (LIST_ITEM.match(item) or is_lead_in(item)) or item_start in layout.headings:
             break
-        if item_end - start > MAX_BLOCK_CHARS:
+        if item_end - start > limit:
             break
         end = item_end
     return (start, end) if end is not None else None
+
+
+def whole_list(document: Document, start: int, end: int, limit: int) -> int:
+    """Where the list that a "list" unit (``start``–``end``, cut at MAX_BLOCK_CHARS) really ends,
+    within ``limit`` characters from its start and after its last whole item: a question asking
+    for all the kinds or steps gets all of them, not the first nine hundred characters."""
+    text = document.text
+    layout = layout_of(document)
+    number = layout.paragraph_at(start)
+    paragraph_start, paragraph_end = layout.paragraphs[number]
+    if paragraph_start == start and is_lead_in(text[paragraph_start:paragraph_end]):
+        block = _block(text, layout, number, limit)
+        return max(end, block[1]) if block else end
+    # A list written line by line in one paragraph: its further lines that fit.
+    fitting = [line_end for _, line_end in line_spans(text, start, paragraph_end) if line_end - start <= limit]
+    return max(end, fitting[-1]) if fitting else end
 
 
 def _tables(text: str, chunk: Chunk) -> list[QuoteUnit]:

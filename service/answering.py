@@ -360,7 +360,7 @@ class Answerer:
     def quotes_of(self, chosen: list[Candidate]) -> list[Quote]:
         documents = self.engine.index.documents
         return [self.engine.quote(anchor.chunk, start, end, anchor.probability)
-                for anchor, start, end in spans(chosen, lambda d: documents[d].text)][:MAX_QUOTES]
+                for anchor, start, end in spans(chosen, documents)][:MAX_QUOTES]
 
     def nearest_passages(self, pool: list[Candidate]) -> list[Quote]:
         """The most probable passages of distinct places, for a refusal to point at."""

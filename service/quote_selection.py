@@ -7,12 +7,14 @@ material only when they do not. A list item is quoted with the line that introdu
 two stand together, and neighbouring sentences of one passage are merged into one quote.
 """
 
-from ingest.quote_units import is_lead_in
-from service.candidates import Candidate
+from ingest.quote_units import is_lead_in, whole_list
 from ingest.sentences import sentence_spans
+from service.candidates import Candidate
 
 MAX_QUOTES = 3
 MAX_QUOTE_CHARS = 900
+# A list is quoted whole up to this length ("Kokios yra socialinių paslaugų rūšys?" asks for all of them).
+MAX_LIST_QUOTE_CHARS = 2500
 
 
 def answer_pool(ranked: list[Candidate], own_documents: frozenset[str], own_threshold: float) -> list[Candidate]:
@@ -43,12 +45,16 @@ def overlaps(a: Candidate, b: Candidate) -> bool:
     return a.document_id == b.document_id and a.start < b.end and b.start < a.end
 
 
-def spans(chosen: list[Candidate], text_of) -> list[tuple[Candidate, int, int]]:
-    """Quote spans: lead-in lines joined to their item, neighbours in one passage merged."""
+def spans(chosen: list[Candidate], documents) -> list[tuple[Candidate, int, int]]:
+    """Quote spans: lead-in lines joined to their item, a list quoted to its end (within
+    MAX_LIST_QUOTE_CHARS), neighbours in one passage merged."""
     result: list[tuple[Candidate, int, int]] = []
     for candidate in chosen:
-        text = text_of(candidate.document_id)
+        document = documents[candidate.document_id]
+        text = document.text
         start, end = with_lead_in(candidate, text)
+        if candidate.form == "list":
+            end = whole_list(document, start, end, MAX_LIST_QUOTE_CHARS)
         for i, (anchor, a_start, a_end) in enumerate(result):
             if anchor.chunk.chunk_id == candidate.chunk.chunk_id and adjacent(text, a_start, a_end, start, end):
                 merged = (min(a_start, start), max(a_end, end))

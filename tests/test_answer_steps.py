@@ -3,7 +3,8 @@
 import pytest
 
 from ingest.index_store import load_index
-from ingest.records import Hit
+from ingest.quote_units import MAX_BLOCK_CHARS, whole_list
+from ingest.records import Document, Hit, Section
 from service.answering import UNTRANSLATED_LIMIT, Answer
 from service.candidates import CandidateBuilder, definition_term
 from service.conversations import Turn
@@ -12,7 +13,7 @@ from service.followups import MAX_QUERY_CHARS, resolve
 from service.glossary import lithuanian_terms, untranslated_share
 from service.language import is_english
 from service.question import profile
-from service.quote_selection import answer_pool, choose
+from service.quote_selection import MAX_LIST_QUOTE_CHARS, answer_pool, choose, spans
 from service.refusal import should_refuse, unknown_names
 from service.schemas import Quote
 from service.spoken import full_infinitives
@@ -107,6 +108,31 @@ def test_a_list_is_a_candidate_with_its_lead_in(builder):
     lists = [text for c, text in found if c.form == "list" and text.startswith("Gauti socialines paslaugas turi teisę:")]
     assert lists and "1) Lietuvos Respublikos piliečiai;" in lists[0] and "3) kiti asmenys" in lists[0]
     assert not any(text.strip() == "Gauti socialines paslaugas turi teisę:" for _, text in found)
+
+
+def test_a_long_list_is_quoted_to_its_last_item(builder):
+    lead_in = "Globos centras atlieka šias funkcijas, susijusias su vaikų globa (rūpyba):"
+    unit = next(c for c, text in candidates_of(builder, "lt-law-x-493", lead_in)
+                if c.form == "list" and text.startswith(lead_in))
+    documents = builder.index.documents
+    text = documents["lt-law-x-493"].text
+    assert "6) teikia kitas" not in text[unit.start:unit.end]  # the unit itself stops at MAX_BLOCK_CHARS
+    [(_, start, end)] = spans([unit], documents)
+    assert start == unit.start and end - start > MAX_BLOCK_CHARS
+    assert text[start:end].endswith("6) teikia kitas teisės aktuose numatytas paslaugas, susijusias su vaikų globa (rūpyba).")
+
+
+def test_a_whole_list_stops_at_the_limit_after_a_whole_item_and_before_a_heading():
+    items = "\n\n".join(f"{n}) punktas numeris {n}, kuriame yra keletas žodžių apie paslaugas ir jų teikimą." for n in range(1, 41))
+    text = f"Paslaugos yra šios:\n\n{items}\n\nKitas skirsnis\n\n1) kito sąrašo punktas."
+    heading = text.index("Kitas skirsnis")
+    document = Document("d", "D", "", text, "d.txt", sections=[Section("Kitas skirsnis", 2, heading, len(text))])
+    end = whole_list(document, 0, 80, MAX_LIST_QUOTE_CHARS)
+    assert end <= MAX_LIST_QUOTE_CHARS and text[end - 1] == "." and text[end:end + 2] == "\n\n"
+    short = text[:text.index("4) punktas")].rstrip()
+    document = Document("d", "D", "", short + "\n\nKitas skirsnis\n\n1) kito sąrašo punktas.", "d.txt",
+                        sections=[Section("Kitas skirsnis", 2, len(short) + 2, len(short) + 16)])
+    assert whole_list(document, 0, 80, MAX_LIST_QUOTE_CHARS) == len(short)
 
 
 def test_headings_and_table_header_rows_are_never_candidates_alone(builder):
