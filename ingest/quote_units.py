@@ -174,6 +174,23 @@ def whole_list(document: Document, start: int, end: int, limit: int) -> int:
     return max(end, fitting[-1]) if fitting else end
 
 
+def enclosing_list(document: Document, start: int, end: int, limit: int) -> tuple[int, int] | None:
+    """The whole list, lead-in included, that the item at ``start``–``end`` belongs to, when it
+    fits in ``limit`` characters up to the item; None when the item stands under no lead-in."""
+    text = document.text
+    layout = layout_of(document)
+    for number in range(layout.paragraph_at(start) - 1, -1, -1):
+        paragraph_start, paragraph_end = layout.paragraphs[number]
+        body = text[paragraph_start:paragraph_end]
+        if paragraph_start in layout.headings or end - paragraph_start > limit:
+            return None
+        if is_lead_in(body):
+            return paragraph_start, whole_list(document, paragraph_start, end, limit)
+        if not LIST_ITEM.match(body):
+            return None
+    return None
+
+
 def _tables(text: str, chunk: Chunk) -> list[QuoteUnit]:
     """A small table, header row included: a row means little without the header naming its columns."""
     units = []

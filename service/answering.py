@@ -354,13 +354,13 @@ class Answerer:
         if should_refuse(probability, model.answer_threshold, evidence.unknown_names, self.names_principle(evidence, chosen)):
             nearest = [] if evidence.unknown_names else self.nearest_passages(pool)
             return self.abstain(resolved, evidence.hits, signals, nearest)
-        quotes = self.quotes_of(chosen)
+        quotes = self.quotes_of(chosen, whole_lists=evidence.profile.asks("list"))
         return Answer(compose(quotes, resolved.english), False, quotes, resolved=resolved, signals=signals)
 
-    def quotes_of(self, chosen: list[Candidate]) -> list[Quote]:
+    def quotes_of(self, chosen: list[Candidate], whole_lists: bool = False) -> list[Quote]:
         documents = self.engine.index.documents
         return [self.engine.quote(anchor.chunk, start, end, anchor.probability)
-                for anchor, start, end in spans(chosen, documents)][:MAX_QUOTES]
+                for anchor, start, end in spans(chosen, documents, whole_lists)][:MAX_QUOTES]
 
     def nearest_passages(self, pool: list[Candidate]) -> list[Quote]:
         """The most probable passages of distinct places, for a refusal to point at."""

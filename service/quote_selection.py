@@ -7,7 +7,7 @@ material only when they do not. A list item is quoted with the line that introdu
 two stand together, and neighbouring sentences of one passage are merged into one quote.
 """
 
-from ingest.quote_units import is_lead_in, whole_list
+from ingest.quote_units import enclosing_list, is_lead_in, whole_list
 from ingest.sentences import sentence_spans
 from service.candidates import Candidate
 
@@ -45,9 +45,11 @@ def overlaps(a: Candidate, b: Candidate) -> bool:
     return a.document_id == b.document_id and a.start < b.end and b.start < a.end
 
 
-def spans(chosen: list[Candidate], documents) -> list[tuple[Candidate, int, int]]:
+def spans(chosen: list[Candidate], documents, whole_lists: bool = False) -> list[tuple[Candidate, int, int]]:
     """Quote spans: lead-in lines joined to their item, a list quoted to its end (within
-    MAX_LIST_QUOTE_CHARS), neighbours in one passage merged."""
+    MAX_LIST_QUOTE_CHARS), with ``whole_lists`` (the question asks for a list) an item quoted
+    with the whole list it belongs to; neighbours in one passage merged, a span inside one
+    already quoted left out."""
     result: list[tuple[Candidate, int, int]] = []
     for candidate in chosen:
         document = documents[candidate.document_id]
@@ -55,7 +57,16 @@ def spans(chosen: list[Candidate], documents) -> list[tuple[Candidate, int, int]
         start, end = with_lead_in(candidate, text)
         if candidate.form == "list":
             end = whole_list(document, start, end, MAX_LIST_QUOTE_CHARS)
+        elif candidate.form == "item" and whole_lists:
+            start, end = enclosing_list(document, start, end, MAX_LIST_QUOTE_CHARS) or (start, end)
         for i, (anchor, a_start, a_end) in enumerate(result):
+            if anchor.document_id != candidate.document_id:
+                continue
+            if a_start <= start and end <= a_end:
+                break
+            if start <= a_start and a_end <= end:
+                result[i] = (anchor, start, end)
+                break
             if anchor.chunk.chunk_id == candidate.chunk.chunk_id and adjacent(text, a_start, a_end, start, end):
                 merged = (min(a_start, start), max(a_end, end))
                 if merged[1] - merged[0] <= MAX_QUOTE_CHARS:

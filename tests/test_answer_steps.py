@@ -122,6 +122,19 @@ def test_a_long_list_is_quoted_to_its_last_item(builder):
     assert text[start:end].endswith("6) teikia kitas teisės aktuose numatytas paslaugas, susijusias su vaikų globa (rūpyba).")
 
 
+def test_an_item_is_quoted_with_its_whole_list_when_the_question_asks_for_a_list(builder):
+    lead_in = "Globos centras atlieka šias funkcijas, susijusias su vaikų globa (rūpyba):"
+    found = candidates_of(builder, "lt-law-x-493", "4) organizuoja ir pagal globos centro nustatytą poreikį")
+    items = [c for c, text in found if c.form == "item" and text.startswith(("4) organizuoja", "5) organizuoja"))]
+    assert len(items) == 2
+    documents = builder.index.documents
+    text = documents["lt-law-x-493"].text
+    [(_, start, end)] = spans(items[:1], documents)
+    assert text[start:end].startswith("4) organizuoja")  # a fact question gets the item
+    [(_, start, end)] = spans(items, documents, whole_lists=True)  # both items: one quote of the list
+    assert text[start:end].startswith(lead_in) and text[start:end].endswith("susijusias su vaikų globa (rūpyba).")
+
+
 def test_a_whole_list_stops_at_the_limit_after_a_whole_item_and_before_a_heading():
     items = "\n\n".join(f"{n}) punktas numeris {n}, kuriame yra keletas žodžių apie paslaugas ir jų teikimą." for n in range(1, 41))
     text = f"Paslaugos yra šios:\n\n{items}\n\nKitas skirsnis\n\n1) kito sąrašo punktas."
