@@ -141,11 +141,22 @@ def test_a_whole_list_stops_at_the_limit_after_a_whole_item_and_before_a_heading
     heading = text.index("Kitas skirsnis")
     document = Document("d", "D", "", text, "d.txt", sections=[Section("Kitas skirsnis", 2, heading, len(text))])
     end = whole_list(document, 0, 80, MAX_LIST_QUOTE_CHARS)
-    assert end <= MAX_LIST_QUOTE_CHARS and text[end - 1] == "." and text[end:end + 2] == "\n\n"
+    next_item_end = text.index("\n\n", end + 2)
+    assert MAX_BLOCK_CHARS < end <= MAX_LIST_QUOTE_CHARS < next_item_end  # as many whole items as fit
+    assert text[end - 1] == "." and text[end:end + 2] == "\n\n"
     short = text[:text.index("4) punktas")].rstrip()
     document = Document("d", "D", "", short + "\n\nKitas skirsnis\n\n1) kito sąrašo punktas.", "d.txt",
                         sections=[Section("Kitas skirsnis", 2, len(short) + 2, len(short) + 16)])
     assert whole_list(document, 0, 80, MAX_LIST_QUOTE_CHARS) == len(short)
+
+
+def test_a_list_written_line_by_line_is_quoted_on_to_its_last_line_that_fits():
+    lines = "\n".join(f"{n}. Dokumentas numeris {n} apie paslaugų teikimo tvarką ir kokybę" for n in range(1, 61))
+    text = f"{lines}\n\nKita pastraipa."
+    document = Document("d", "D", "", text, "d.txt")
+    end = whole_list(document, 0, 100, MAX_LIST_QUOTE_CHARS)
+    assert MAX_BLOCK_CHARS < end <= MAX_LIST_QUOTE_CHARS < text.index("\n", end + 1)
+    assert text[end] == "\n" and text.rfind("\n", 0, end) < end - 60  # a whole line, not a piece
 
 
 def test_headings_and_table_header_rows_are_never_candidates_alone(builder):
