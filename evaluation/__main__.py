@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
                              "(to see the trade-off between answering more and wrong answers)")
     parser.add_argument("--no-pairs", action="store_true",
                         help="train, crossfit: fit on the tuning questions only, without the training questions of other documents")
+    parser.add_argument("--splits", type=int, default=1,
+                        help="crossfit: answer the tuning part under this many fold splits (the first is the default "
+                             "one, the others shuffled) and print each and their mean")
     parser.add_argument("--misses", action="store_true", help="principles: print every labelled passage the tagger gets wrong")
     parser.add_argument("--laws", type=Path, default=settings.corpus_dir.parent.parent / "shared" / "corpora" / "lt-laws.jsonl.gz",
                         help="bench: the large law corpus used for the 1k and 10k chunk indexes")
@@ -117,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     if args.command in ("train", "crossfit"):
-        from evaluation.train import cross_fit, neutral_model, train
+        from evaluation.train import cross_fit_splits, neutral_model, print_splits, train
 
         answerer = Answerer(engine, Coverage(engine), model=neutral_model())
         extra = None if args.no_pairs else training_questions(settings)
@@ -127,8 +130,10 @@ def main(argv: list[str] | None = None) -> int:
             from evaluation.answers import print_summary
 
             console = Console()
-            print_summary(cross_fit(answerer, load_gold(split="tune"), extra, console),
-                          "Tuning questions, each answered by models fitted without it (5 parts)", console)
+            results = cross_fit_splits(answerer, load_gold(split="tune"), extra, console, args.splits)
+            print_summary(results[0].summary, "Tuning questions, each answered by models fitted without it (5 parts)",
+                          console)
+            print_splits(results, console)
             return 0
         model, adapter = train(answerer, load_gold(split="tune"), extra)
         model.save()

@@ -39,6 +39,9 @@ from service.rescoring import CHECK_FEATURES, AnswerModel, LinearModel, check_ro
 # 0.051, 0.885 under 0.045 and 0.87; 0.047, 0.895 under these), so it is chosen under stricter ones.
 WRONG_LIMIT = 0.04
 UNANSWERABLE_REFUSED = 0.88
+# The product's limits themselves, at which cross-fitted answers are compared (``CrossFitted.at_limits``).
+TARGET_WRONG = 0.05
+TARGET_REFUSED = 0.85
 REGULARISATION = 1.0
 THRESHOLDS = np.round(np.arange(0.05, 0.95, 0.025), 3)
 OWN_THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
@@ -413,23 +416,92 @@ def train(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[Answer
     return model, adapter
 
 
-def cross_fit(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[Answerer, list[GoldQuestion]] | None = None,
-              console: Console | None = None, folds: int = 5) -> dict:
-    """The tuning questions answered as unseen ones: split into ``folds`` parts, each part is
-    answered by a candidate model, refusal model and thresholds fitted without it (the training
-    questions of other documents always among the fitted ones). The served model is fitted on all
-    tuning questions, so its own numbers on them are optimistic; these are not. Writes nothing."""
+@dataclass
+class CrossFitted:
+    """One fold split of the tuning questions answered as unseen ones: the summary of the answers
+    at the thresholds chosen in each fold, and each question's out-of-fold answer probability."""
+
+    summary: dict
+    held_out: Sweep
+
+    def at_limits(self, wrong: float = TARGET_WRONG, refused: float = TARGET_REFUSED) -> float | None:
+        """The most hit@1 one threshold over the pooled out-of-fold probabilities gives with at most
+        ``wrong`` answered wrongly and at least ``refused`` unanswerable questions refused: how good
+        the ranking of answers is, apart from where each fold's threshold happened to fall."""
+        sweep, best = self.held_out, None
+        answerable = sweep.answerable
+        for threshold in sorted(set(sweep.probability[np.isfinite(sweep.probability)].tolist())) + [np.inf]:
+            answered = sweep.probability >= threshold
+            if ((answered & ~sweep.hit3 & answerable).sum() / answerable.sum() <= wrong
+                    and 1 - (answered & ~answerable).sum() / max(1, (~answerable).sum()) >= refused):
+                hit1 = float((answered & sweep.hit1 & answerable).sum() / answerable.sum())
+                best = hit1 if best is None else max(best, hit1)
+        return best
+
+
+def fold_parts(count: int, split: int, folds: int = 5) -> list[np.ndarray]:
+    """The held-out parts of fold split ``split``: split 0 is the crossfit command's (GroupKFold in
+    question order), the others shuffle the questions with their number as the seed."""
+    order = np.arange(count)
+    if split == 0:
+        return [held for _, held in GroupKFold(n_splits=folds).split(order, order, order)]
+    return np.array_split(np.random.default_rng(split).permutation(count), folds)
+
+
+def cross_fit_splits(answerer: Answerer, questions: list[GoldQuestion],
+                     extra: tuple[Answerer, list[GoldQuestion]] | None = None, console: Console | None = None,
+                     splits: int = 1, folds: int = 5) -> list[CrossFitted]:
+    """The tuning questions answered as unseen ones, once per fold split: split into ``folds``
+    parts, each part is answered by a candidate model, refusal model and thresholds fitted without
+    it (the training questions of other documents always among the fitted ones). The served model
+    is fitted on all tuning questions, so its own numbers on them are optimistic; these are not.
+    One split moves by a question or two with where its folds fall, so changes are compared over
+    several. Writes nothing."""
     console = console or Console()
     fitted = fit_rounds(answerer, questions, extra, console)
     examples, extra_examples = fitted.examples, fitted.extra_examples
-    results: list[Outcome | None] = [None] * len(examples)
-    order = np.arange(len(examples))
-    for fitted_rows, held_rows in GroupKFold(n_splits=folds).split(order, order, order):
-        fitted_part = [examples[i] for i in fitted_rows]
-        model = AnswerModel(fit_candidates(fitted_part, extra_examples), LinearModel.neutral(REFUSAL_FEATURES),
-                            0.5, 0.8, 0.2)
-        weigh(answerer, examples, model, fitted_part)
-        calibrate(answerer, fitted_part, model)
-        for i, result in zip(held_rows, outcomes(answerer, [examples[i] for i in held_rows])):
-            results[i] = result
-    return summarize(results)
+    count = len(examples)
+    results = []
+    for split in range(splits):
+        answers: list[Outcome | None] = [None] * count
+        probability, hit1, hit3 = np.zeros(count), np.zeros(count, dtype=bool), np.zeros(count, dtype=bool)
+        for held_rows in fold_parts(count, split, folds):
+            held_out = set(held_rows.tolist())
+            fitted_part = [examples[i] for i in range(count) if i not in held_out]
+            model = AnswerModel(fit_candidates(fitted_part, extra_examples), LinearModel.neutral(REFUSAL_FEATURES),
+                                0.5, 0.8, 0.2)
+            weigh(answerer, examples, model, fitted_part)
+            calibrate(answerer, fitted_part, model)
+            held = [examples[i] for i in held_rows]
+            for i, result in zip(held_rows, outcomes(answerer, held)):
+                answers[i] = result
+            swept = sweep(answerer, held)
+            probability[held_rows], hit1[held_rows], hit3[held_rows] = swept.probability, swept.hit1, swept.hit3
+        answerable = np.array([e.question.answerable for e in examples])
+        results.append(CrossFitted(summarize(answers), Sweep(probability, hit1, hit3, answerable)))
+    return results
+
+
+def cross_fit(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[Answerer, list[GoldQuestion]] | None = None,
+              console: Console | None = None, folds: int = 5) -> dict:
+    """The summary of the crossfit command's own fold split (``cross_fit_splits``)."""
+    return cross_fit_splits(answerer, questions, extra, console, 1, folds)[0].summary
+
+
+def print_splits(results: list[CrossFitted], console: Console) -> None:
+    """One row per fold split and their mean: the cross-fitted numbers and hit@1 at the limits."""
+    from rich.table import Table
+
+    table = Table(title=f"Tuning part cross-fitted, {len(results)} fold split(s); at the limits: at most "
+                        f"{TARGET_WRONG:.0%} wrong, at least {TARGET_REFUSED:.0%} unanswerable refused")
+    columns = ("hit@1", "hit@3", "refused", "wrong", "unanswerable_refused")
+    for column in ("split", *columns, "hit@1 at the limits"):
+        table.add_column(column.replace("_", " "), justify="right")
+    rows = [[r.summary["overall"][c] for c in columns] + [r.at_limits()] for r in results]
+    for split, row in enumerate(rows):
+        table.add_row(str(split), *("-" if v is None else f"{v:.3f}" for v in row))
+    if len(rows) > 1:
+        means = [None if any(row[i] is None for row in rows) else float(np.mean([row[i] for row in rows]))
+                 for i in range(len(rows[0]))]
+        table.add_row("mean", *("-" if v is None else f"{v:.3f}" for v in means))
+    console.print(table)
