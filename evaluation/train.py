@@ -231,6 +231,14 @@ class Sweep:
         far they miss the limits on wrong answers, then by hit@3 and hit@1. Answer as much as
         possible while at most WRONG_LIMIT of answerable questions get a confident quote that does
         not answer them and at least UNANSWERABLE_REFUSED of unanswerable questions are refused."""
+        hit1, hit3, wrong, refused = self.rates(threshold, rows)
+        missing = max(0.0, wrong - WRONG_LIMIT) + max(0.0, UNANSWERABLE_REFUSED - refused)
+        return round(float(missing), 6), -float(hit3), -float(hit1)
+
+    def rates(self, threshold: float, rows: np.ndarray | None = None) -> tuple[float, float, float, float]:
+        """hit@1, hit@3 and wrong (of answerable questions) and unanswerable refused, answering
+        these questions (``rows``, repeats allowed; all by default) from ``threshold``."""
+        rows = np.arange(len(self.probability)) if rows is None else rows
         answered = self.probability[rows] >= threshold
         answerable = self.answerable[rows]
         count, unanswerable = int(answerable.sum()), int((~answerable).sum())
@@ -238,8 +246,7 @@ class Sweep:
         hit1 = (answered & self.hit1[rows]).sum() / count
         wrong = (answered & ~self.hit3[rows] & answerable).sum() / count
         refused = 1 - (answered & ~answerable).sum() / unanswerable if unanswerable else 1.0
-        missing = max(0.0, wrong - WRONG_LIMIT) + max(0.0, UNANSWERABLE_REFUSED - refused)
-        return round(float(missing), 6), -float(hit3), -float(hit1)
+        return float(hit1), float(hit3), float(wrong), float(refused)
 
 
 def sweep(answerer: Answerer, examples: list[Example]) -> Sweep:
@@ -428,15 +435,11 @@ class CrossFitted:
         """The most hit@1 one threshold over the pooled out-of-fold probabilities gives with at most
         ``wrong`` answered wrongly and at least ``refused`` unanswerable questions refused: how good
         the ranking of answers is, apart from where each fold's threshold happened to fall."""
-        sweep, best = self.held_out, None
-        answerable = sweep.answerable
-        for threshold in sorted(set(sweep.probability[np.isfinite(sweep.probability)].tolist())) + [np.inf]:
-            answered = sweep.probability >= threshold
-            if ((answered & ~sweep.hit3 & answerable).sum() / answerable.sum() <= wrong
-                    and 1 - (answered & ~answerable).sum() / max(1, (~answerable).sum()) >= refused):
-                hit1 = float((answered & sweep.hit1 & answerable).sum() / answerable.sum())
-                best = hit1 if best is None else max(best, hit1)
-        return best
+        probability = self.held_out.probability
+        within = [hit1 for hit1, _, missed, kept in
+                  (self.held_out.rates(t) for t in sorted(set(probability[np.isfinite(probability)].tolist())) + [np.inf])
+                  if missed <= wrong and kept >= refused]
+        return max(within) if within else None
 
 
 def fold_parts(count: int, split: int, folds: int = 5) -> list[np.ndarray]:
@@ -461,6 +464,7 @@ def cross_fit_splits(answerer: Answerer, questions: list[GoldQuestion],
     fitted = fit_rounds(answerer, questions, extra, console)
     examples, extra_examples = fitted.examples, fitted.extra_examples
     count = len(examples)
+    answerable = np.array([e.question.answerable for e in examples])
     results = []
     for split in range(splits):
         answers: list[Outcome | None] = [None] * count
@@ -477,15 +481,8 @@ def cross_fit_splits(answerer: Answerer, questions: list[GoldQuestion],
                 answers[i] = result
             swept = sweep(answerer, held)
             probability[held_rows], hit1[held_rows], hit3[held_rows] = swept.probability, swept.hit1, swept.hit3
-        answerable = np.array([e.question.answerable for e in examples])
         results.append(CrossFitted(summarize(answers), Sweep(probability, hit1, hit3, answerable)))
     return results
-
-
-def cross_fit(answerer: Answerer, questions: list[GoldQuestion], extra: tuple[Answerer, list[GoldQuestion]] | None = None,
-              console: Console | None = None, folds: int = 5) -> dict:
-    """The summary of the crossfit command's own fold split (``cross_fit_splits``)."""
-    return cross_fit_splits(answerer, questions, extra, console, 1, folds)[0].summary
 
 
 def print_splits(results: list[CrossFitted], console: Console) -> None:
