@@ -24,6 +24,8 @@ from service.candidates import Candidate
 from service.features import INDEX
 
 NAME = re.compile(r"\w+")
+# Where a sentence begins: its first word is capitalised anyway ("Šeima gyvena iš pašalpos. Ar …").
+SENTENCE_START = re.compile(r"(?:^|[.!?…:;]\s+|\n\s*)[\"'„“(]*$")
 REFUSAL_FEATURES: tuple[str, ...] = (
     "best", "second", "third", "top_three", "margin", "best_cos", "best_cos_adapted", "best_cos_gap_next", "best_cov_context",
     "best_rarest", "best_quantity_missing", "best_unit_missing", "best_chunk_dense", "best_own", "english", "follow_up", "question_terms", "scoped",
@@ -34,10 +36,16 @@ UNCHECKED = -5.0
 
 
 def unknown_names(question: str, document_frequency, analyze) -> int:
-    """Capitalised words inside the question that no indexed text uses."""
-    words = NAME.findall(question)[1:]  # the first word is capitalised anyway
-    return sum(1 for word in words if word[0].isupper() and not word.isupper()
-               and all(document_frequency.get(term, 0) == 0 for term in analyze(word)))
+    """Capitalised words inside a sentence of the question that no indexed text uses. A sentence's
+    first word ("Šeima gyvena iš pašalpos. Ar jai reikės mokėti…") and a stopword are no names."""
+    count = 0
+    for match in NAME.finditer(question):
+        word = match.group(0)
+        if not word[0].isupper() or word.isupper() or SENTENCE_START.search(question[:match.start()]):
+            continue
+        terms = analyze(word)
+        count += bool(terms) and all(document_frequency.get(term, 0) == 0 for term in terms)
+    return count
 
 
 def refusal_row(chosen: list[Candidate], scoped: bool) -> np.ndarray:

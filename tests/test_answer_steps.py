@@ -249,6 +249,11 @@ def test_refusal_rules():
     frequencies = {"kaun": 3, "centr": 9}
     assert unknown_names("Kas yra Šiaulių centro direktorius?", frequencies, lambda w: [w.lower()[:5]]) == 1
     assert unknown_names("Kokia Kauno centro vizija?", frequencies, lambda w: [w.lower()[:4]]) == 0
+    # A sentence's first word and a stopword are no names: a situation told before the question.
+    analyze = lambda w: [] if w.lower() in ("ar", "kaip") else [w.lower()[:5]]  # noqa: E731
+    assert unknown_names("Šeima gyvena iš pašalpos. Ar jai reikės mokėti?", frequencies, analyze) == 0
+    assert unknown_names("Šeima gyvena iš pašalpos: Kaip Šiaulių centras?", frequencies, analyze) == 1
+    assert unknown_names("ar tai svarbu? ir ar Kaip sako", frequencies, analyze) == 0
 
 
 @pytest.mark.parametrize("question, english", [

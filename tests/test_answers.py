@@ -82,6 +82,14 @@ def test_a_question_the_sources_cannot_answer_is_refused(client):
     assert answer["abstained"], answer["answer"]
 
 
+def test_a_situation_told_before_the_question_is_not_refused_as_an_unknown_name(client):
+    """The "Ar" that begins the second sentence is no name the sources lack: the question is weighed
+    like any other, and a refusal still points at the passages nearest to it."""
+    answer = ask(client, "Šeima gyvena iš pašalpos. Ar jai reikės mokėti už socialinę priežiūrą?")
+    assert answer["quotes"] or answer["nearest"]
+    assert_exact(client, answer["quotes"] or answer["nearest"])
+
+
 def test_a_heading_is_never_the_answer(client):
     answer = ask(client, "Kas yra EQUASS?")
     assert not answer["abstained"]
