@@ -16,8 +16,10 @@ on that principle.
 """
 
 import re
+from functools import lru_cache
 
 import numpy as np
+from babel import Locale
 
 from ingest.principles import TAG_THRESHOLD
 from service.candidates import Candidate
@@ -35,16 +37,28 @@ REFUSAL_FEATURES: tuple[str, ...] = (
 UNCHECKED = -5.0
 
 
+@lru_cache(maxsize=4)
+def country_terms(analyze) -> frozenset[str]:
+    """Index terms of the world's countries and regions as Lithuanian names them (Babel's CLDR
+    data: "Ukraina", "Vokietija", "Jungtinė Karalystė"), in every case the analyser reduces to one
+    stem ("Ukrainos", "Vokietijoje")."""
+    return frozenset(term for name in Locale("lt").territories.values() for term in analyze(name))
+
+
 def unknown_names(question: str, document_frequency, analyze) -> int:
     """Capitalised words inside a sentence of the question that no indexed text uses. A sentence's
-    first word ("Šeima gyvena iš pašalpos. Ar jai reikės mokėti…") and a stopword are no names."""
+    first word ("Šeima gyvena iš pašalpos. Ar jai reikės mokėti…") and a stopword are no names,
+    and neither is a country: where a client comes from ("klientė iš Ukrainos") is part of the
+    situation, not a source the documents lack."""
+    countries = country_terms(analyze)
     count = 0
     for match in NAME.finditer(question):
         word = match.group(0)
         if not word[0].isupper() or word.isupper() or SENTENCE_START.search(question[:match.start()]):
             continue
         terms = analyze(word)
-        count += bool(terms) and all(document_frequency.get(term, 0) == 0 for term in terms)
+        count += (bool(terms) and all(document_frequency.get(term, 0) == 0 for term in terms)
+                  and not countries.intersection(terms))
     return count
 
 

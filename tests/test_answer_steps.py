@@ -2,6 +2,7 @@
 
 import pytest
 
+from ingest.analyzer import analyze_query
 from ingest.index_store import load_index
 from ingest.quote_units import MAX_BLOCK_CHARS, whole_list
 from ingest.records import Document, Hit, Section
@@ -254,6 +255,10 @@ def test_refusal_rules():
     assert unknown_names("Šeima gyvena iš pašalpos. Ar jai reikės mokėti?", frequencies, analyze) == 0
     assert unknown_names("Šeima gyvena iš pašalpos: Kaip Šiaulių centras?", frequencies, analyze) == 1
     assert unknown_names("ar tai svarbu? ir ar Kaip sako", frequencies, analyze) == 0
+    # A country is part of the situation, in any case of its name.
+    assert unknown_names("atėjo klientė iš Ukrainos, kaip paaiškinti", frequencies, analyze_query) == 0
+    assert unknown_names("o jei diplomą gavo Vokietijoje?", frequencies, analyze_query) == 0
+    assert unknown_names("ar Šiaulių centras turi sertifikatą?", frequencies, analyze_query) == 1
 
 
 @pytest.mark.parametrize("question, english", [
