@@ -22,7 +22,7 @@ from service.candidates import Candidate, CandidateBuilder
 from service.conversations import Turn
 from service.engine import Engine
 from service.features import QuestionContext, feature_rows
-from service.followups import Resolved, resolve
+from service.followups import MAX_QUERY_CHARS, Resolved, resolve
 from service.glossary import lithuanian_query, lithuanian_terms, untranslated_share
 from service.language import is_english
 from service.query_adapter import QueryAdapter
@@ -58,8 +58,13 @@ GENERIC_SCOPE_WORDS = "mūsų musu mūsų centras centre centro įstaiga įstaig
 
 
 def check_question(resolved: Resolved) -> str:
-    """What the answer check reads of the question: a follow-up as resolved in its conversation."""
-    return resolved.query if resolved.follow_up else resolved.question
+    """What the answer check reads of the question: a follow-up after what it follows, in the
+    order the conversation went ("Kas išduoda licencijas…? o per kiek laiko jie turi priimti
+    sprendimą?"), the earlier thread cut where the search query cuts it."""
+    if not resolved.follow_up:
+        return resolved.question
+    room = max(0, MAX_QUERY_CHARS - len(resolved.question) - 1)
+    return f"{resolved.earlier[:room]} {resolved.question}".strip()
 
 
 def term_statistics(index, rows: np.ndarray | None = None) -> tuple[dict[str, int], int]:

@@ -20,6 +20,8 @@ class Resolved:
     focus_documents: list[str]
     english: bool
     follow_up: bool
+    # For a follow-up: what it follows (the earlier thread's query), read before it by the answer check.
+    earlier: str = ""
 
 
 def resolve(question: str, history: list[Turn], organization: str | None, organizations: list[str]) -> Resolved:
@@ -34,5 +36,6 @@ def resolve(question: str, history: list[Turn], organization: str | None, organi
             focus_documents=[] if named and named != previous.organization else previous.document_ids,
             english=is_english(question),
             follow_up=True,
+            earlier=previous.query,
         )
     return Resolved(question, question[:MAX_QUERY_CHARS], named or organization, [], is_english(question), False)

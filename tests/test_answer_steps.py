@@ -6,7 +6,7 @@ from ingest.analyzer import analyze_query
 from ingest.index_store import load_index
 from ingest.quote_units import MAX_BLOCK_CHARS, whole_list
 from ingest.records import Document, Hit, Section
-from service.answering import UNTRANSLATED_LIMIT, Answer
+from service.answering import UNTRANSLATED_LIMIT, Answer, check_question
 from service.candidates import CandidateBuilder, definition_term
 from service.conversations import Turn
 from service.features import holds_quantity, holds_unit
@@ -61,6 +61,9 @@ def test_follow_up_keeps_organisation_and_documents():
     assert resolved.follow_up and resolved.organization == "Kauno rajono socialinių paslaugų centras"
     assert resolved.focus_documents == ["kaunas-kokybes-politika"]
     assert "vizija" in resolved.query and resolved.query.startswith("O misija?")
+    # The answer check reads the conversation in the order it went.
+    assert check_question(resolved) == "Kokia mūsų centro vizija? O misija?"
+    assert check_question(resolve("Kokia mūsų centro vizija?", [], None, [])) == "Kokia mūsų centro vizija?"
 
 
 def test_after_a_refusal_the_nearest_passage_is_in_focus():
