@@ -51,8 +51,11 @@ NEAREST_PASSAGES = 3
 NOT_READ = object()
 # Questions of this many content words or fewer may name a defined term ("socialinė globa").
 DEFINITION_MAX_TERMS = 4
-# "Which policy covers ethics?": a principle named together with one of these is a coverage question.
+# "Which policy covers ethics?": a principle named together with one of these, and with a word for
+# documents or principles, is a coverage question. Without the second ("what share of the
+# participating organisations is expected to implement the standard?") it only shares a stem.
 COVERAGE_CUES = re.compile(r"apim|igyvendin|atitink|atliep|cover|address|implement")
+DOCUMENT_CUES = re.compile(r"politik|dokument|tvark|princip|polic|document|procedure")
 # Words that say where to look, not what to find.
 GENERIC_SCOPE_WORDS = "mūsų musu mūsų centras centre centro įstaiga įstaigoje organizacija organizacijoje our centre center organisation organization"
 
@@ -330,7 +333,8 @@ class Answerer:
         question = self.spelled_out(question)
         resolved = resolve(question, history or [], organization, self.engine.organizations)
         principle = principle_named(question)
-        if principle is not None and self.principle_coverage is not None and COVERAGE_CUES.search(fold(question)):
+        if (principle is not None and self.principle_coverage is not None
+                and COVERAGE_CUES.search(fold(question)) and DOCUMENT_CUES.search(fold(question))):
             answer = self.principle_answer(principle, resolved)
             if answer is not None:
                 return answer

@@ -47,6 +47,11 @@ def test_principle_question_is_answered_from_coverage(client):
     english = client.post("/api/ask", json={"question": "Which policy covers participation?"}).json()
     assert english["answer"].startswith("The principle")
     assert all("participation" in q["principles"] for q in english["quotes"])
+    # Sharing a principle's stem is not naming it: this asks about a project, not which documents cover a principle.
+    project = client.post("/api/ask", json={"question": "In the ESF Agency quality project, what share of the "
+                                                        "participating organisations is expected to implement the "
+                                                        "quality standard successfully?"}).json()
+    assert not project["answer"].startswith("The principle")
 
 
 def test_onboarding_has_ten_steps(client):
