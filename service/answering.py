@@ -28,7 +28,7 @@ from service.language import is_english
 from service.query_adapter import QueryAdapter
 from service.question import QuestionProfile, profile
 from service.quote_selection import MAX_QUOTES, answer_pool, choose, spans
-from service.refusal import on_named_principle, refusal_row, should_refuse, unknown_names
+from service.refusal import PRINCIPLE_WORD, on_named_principle, refusal_row, should_refuse, unknown_names
 from service.rescoring import AnswerModel, check_rows, load_model
 from service.schemas import DocumentSummary, Quote
 from service.spoken import full_infinitives
@@ -117,7 +117,9 @@ class Evidence:
     candidates: list[Candidate]  # most probable first
     own_documents: frozenset[str]
     unknown_names: int
-    principle: str | None = None  # the EQUASS principle the question names, if one
+    # The EQUASS principle the question names as a principle ("pagal etikos principą"), if one; a
+    # name alone ("etikos komisijoje", "kliento teises") does not make the question about it.
+    principle: str | None = None
 
     @property
     def best_probability(self) -> float | None:
@@ -255,7 +257,7 @@ class Answerer:
         if principle is NOT_READ:  # the caller has not looked for a named principle yet
             principle = principle_named(question)
         return Evidence(resolved, question_profile, hits, candidates, own_documents, unknown,
-                        principle.id if principle else None)
+                        principle.id if principle and PRINCIPLE_WORD.search(fold(question)) else None)
 
     def spelled_out(self, question: str) -> str:
         """The question with spoken spellings written out as the documents spell them ("pranešt")."""

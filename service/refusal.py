@@ -11,8 +11,8 @@ worded differently from its source, or naming the organisation, is not refused f
 words with it, and a near miss (a deadline of another body, a number the sources do not give)
 is refused when nothing stands out. Two rules stay outside the model: a question that names a
 place or body no source ever mentions ("Šiaulių centro direktorius") cannot be answered here, and
-a question that names an EQUASS principle is answered when its best quote is the EQUASS material
-on that principle.
+a question that names an EQUASS principle as a principle ("pagal etikos principą") is answered when
+its best quote is the EQUASS material on that principle.
 """
 
 import re
@@ -97,6 +97,10 @@ def refusal_row(chosen: list[Candidate], scoped: bool) -> np.ndarray:
     for i, name in enumerate(REFUSAL_FEATURES):
         row[i] = values[name]
     return row
+
+
+# A question speaks of a principle as such: "principas", "principą", "principle".
+PRINCIPLE_WORD = re.compile(r"princip")
 
 
 def on_named_principle(principle: str | None, best: Candidate, documents) -> bool:

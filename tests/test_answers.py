@@ -90,6 +90,15 @@ def test_a_situation_told_before_the_question_is_not_refused_as_an_unknown_name(
     assert_exact(client, answer["quotes"] or answer["nearest"])
 
 
+def test_a_principle_named_only_in_passing_does_not_force_an_answer(client):
+    """"etikos komisija" names no principle as such: the EQUASS ethics material is not quoted as the
+    answer to a number the sources do not give."""
+    answer = ask(client, "Kiek narių turi būti organizacijos etikos komisijoje pagal EQUASS?")
+    assert answer["abstained"], answer["answer"]
+    named = ask(client, "Kokias tvarkas ir politikas turėtume turėti pagal EQUASS etikos principą?")
+    assert not named["abstained"] and named["quotes"][0]["document_id"] == "equass-ethics"
+
+
 def test_a_heading_is_never_the_answer(client):
     answer = ask(client, "Kas yra EQUASS?")
     assert not answer["abstained"]
