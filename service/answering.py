@@ -28,7 +28,7 @@ from service.language import is_english
 from service.query_adapter import QueryAdapter
 from service.question import QuestionProfile, profile
 from service.quote_selection import MAX_QUOTES, answer_pool, choose, spans
-from service.refusal import PRINCIPLE_WORD, on_named_principle, refusal_row, should_refuse, unknown_names
+from service.refusal import names_as_principle, on_named_principle, refusal_row, should_refuse, unknown_names
 from service.rescoring import AnswerModel, check_rows, load_model
 from service.schemas import DocumentSummary, Quote
 from service.spoken import full_infinitives
@@ -257,7 +257,7 @@ class Answerer:
         if principle is NOT_READ:  # the caller has not looked for a named principle yet
             principle = principle_named(question)
         return Evidence(resolved, question_profile, hits, candidates, own_documents, unknown,
-                        principle.id if principle and PRINCIPLE_WORD.search(fold(question)) else None)
+                        principle.id if principle and names_as_principle(question, principle) else None)
 
     def spelled_out(self, question: str) -> str:
         """The question with spoken spellings written out as the documents spell them ("pranešt")."""

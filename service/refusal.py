@@ -21,7 +21,8 @@ from functools import lru_cache
 import numpy as np
 from babel import Locale
 
-from ingest.principles import TAG_THRESHOLD
+from ingest.analyzer import fold
+from ingest.principles import TAG_THRESHOLD, Principle
 from service.candidates import Candidate
 from service.features import INDEX
 
@@ -101,6 +102,15 @@ def refusal_row(chosen: list[Candidate], scoped: bool) -> np.ndarray:
 
 # A question speaks of a principle as such: "principas", "principą", "principle".
 PRINCIPLE_WORD = re.compile(r"princip")
+
+
+def names_as_principle(question: str, principle: Principle) -> bool:
+    """The question is about the principle itself: it says "principas" ("pagal etikos principą") or
+    uses the principle's own name ("Kodėl reikalinga partnerystė?"), not merely a word of its
+    stem ("etikos komisijoje", "su partneriais", "kliento teises")."""
+    low = question.lower()
+    return bool(PRINCIPLE_WORD.search(fold(question))) or any(
+        name.lower() in low for name in (principle.name_lt, principle.name_en))
 
 
 def on_named_principle(principle: str | None, best: Candidate, documents) -> bool:

@@ -15,7 +15,7 @@ from service.glossary import lithuanian_terms, untranslated_share
 from service.language import is_english
 from service.question import profile
 from service.quote_selection import MAX_LIST_QUOTE_CHARS, answer_pool, choose, spans
-from service.refusal import should_refuse, unknown_names
+from service.refusal import names_as_principle, should_refuse, unknown_names
 from service.schemas import Quote
 from service.spoken import full_infinitives
 
@@ -262,6 +262,17 @@ def test_refusal_rules():
     assert unknown_names("atėjo klientė iš Ukrainos, kaip paaiškinti", frequencies, analyze_query) == 0
     assert unknown_names("o jei diplomą gavo Vokietijoje?", frequencies, analyze_query) == 0
     assert unknown_names("ar Šiaulių centras turi sertifikatą?", frequencies, analyze_query) == 1
+
+
+def test_a_principle_is_named_as_such_by_its_word_or_its_own_name():
+    from ingest.principles import PRINCIPLES
+    by_id = {p.id: p for p in PRINCIPLES}
+    assert names_as_principle("Kokias tvarkas turėtume turėti pagal EQUASS etikos principą?", by_id["ethics"])
+    assert names_as_principle("Kodėl reikalinga partnerystė?", by_id["partnership"])
+    assert names_as_principle("Which policies do we need for the participation principle?", by_id["participation"])
+    assert not names_as_principle("Kiek narių turi būti etikos komisijoje pagal EQUASS?", by_id["ethics"])
+    assert not names_as_principle("Kas kiek metų persirašyti sutartis su partneriais?", by_id["partnership"])
+    assert not names_as_principle("o ką svarbiausia žinoti apie kliento teises?", by_id["rights"])
 
 
 @pytest.mark.parametrize("question, english", [

@@ -91,8 +91,9 @@ def test_a_situation_told_before_the_question_is_not_refused_as_an_unknown_name(
 
 
 def test_a_principle_named_only_in_passing_does_not_force_an_answer(client):
-    """"etikos komisija" names no principle as such: the EQUASS ethics material is not quoted as the
-    answer to a number the sources do not give."""
+    """"etikos komisija" is no question about the ethics principle: the EQUASS ethics material is
+    not quoted as the answer to a number the sources do not give. "Kodėl reikalinga partnerystė?"
+    is one about partnership (the onboarding page asks it)."""
     answer = ask(client, "Kiek narių turi būti organizacijos etikos komisijoje pagal EQUASS?")
     assert answer["abstained"], answer["answer"]
     named = ask(client, "Kokias tvarkas ir politikas turėtume turėti pagal EQUASS etikos principą?")
