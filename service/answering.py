@@ -335,8 +335,9 @@ class Answerer:
         question = self.spelled_out(question)
         resolved = resolve(question, history or [], organization, self.engine.organizations)
         principle = principle_named(question)
+        folded = fold(question)
         if (principle is not None and self.principle_coverage is not None
-                and COVERAGE_CUES.search(fold(question)) and DOCUMENT_CUES.search(fold(question))):
+                and COVERAGE_CUES.search(folded) and DOCUMENT_CUES.search(folded)):
             answer = self.principle_answer(principle, resolved)
             if answer is not None:
                 return answer

@@ -27,8 +27,8 @@ from service.candidates import Candidate
 from service.features import INDEX
 
 NAME = re.compile(r"\w+")
-# Where a sentence begins: its first word is capitalised anyway ("Šeima gyvena iš pašalpos. Ar …").
-SENTENCE_START = re.compile(r"(?:^|[.!?…:;]\s+|\n\s*)[\"'„“(]*$")
+# A question's sentences: each one's first word is capitalised anyway ("Šeima gyvena iš pašalpos. Ar …").
+SENTENCE = re.compile(r"[^.!?…:;\n]+")
 REFUSAL_FEATURES: tuple[str, ...] = (
     "best", "second", "third", "top_three", "margin", "best_cos", "best_cos_adapted", "best_cos_gap_next", "best_cov_context",
     "best_rarest", "best_quantity_missing", "best_unit_missing", "best_chunk_dense", "best_own", "english", "follow_up", "question_terms", "scoped",
@@ -53,13 +53,13 @@ def unknown_names(question: str, document_frequency, analyze) -> int:
     situation, not a source the documents lack."""
     countries = country_terms(analyze)
     count = 0
-    for match in NAME.finditer(question):
-        word = match.group(0)
-        if not word[0].isupper() or word.isupper() or SENTENCE_START.search(question[:match.start()]):
-            continue
-        terms = analyze(word)
-        count += (bool(terms) and all(document_frequency.get(term, 0) == 0 for term in terms)
-                  and not countries.intersection(terms))
+    for sentence in SENTENCE.findall(question):
+        for word in NAME.findall(sentence)[1:]:
+            if not word[0].isupper() or word.isupper():
+                continue
+            terms = analyze(word)
+            count += (bool(terms) and all(document_frequency.get(term, 0) == 0 for term in terms)
+                      and not countries.intersection(terms))
     return count
 
 
