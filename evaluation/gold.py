@@ -5,7 +5,7 @@ fact, paraphrase, no_diacritics, english, list, organization, short, followup, u
 ``type`` (what it asks: definition, list, deadline, amount, responsible, may_must, ...), the
 ``organization`` it is asked for, earlier questions of the conversation (``history``), the
 acceptable ``answers`` (document and verbatim span; none for an unanswerable question) and its
-``split``. The set was split once, by writer: ``tune`` (writers 1 and 3, and writers 5 and 6, who
+``split``. The set was split once, by writer: ``tune`` (writers 1 and 3, and writers 5 to 8, who
 were added later with the same mix of kinds) is used to fit and calibrate the answer step,
 ``test`` (writers 2 and 4) only to report.
 """
