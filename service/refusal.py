@@ -115,8 +115,12 @@ def names_as_principle(question: str, principle: Principle) -> bool:
 
 def on_named_principle(principle: str | None, best: Candidate, documents) -> bool:
     """The question names an EQUASS principle ("Ką reiškia teisių principas?") and the best quote is
-    the EQUASS material on that principle: what a newcomer asking it wants to read."""
-    return (principle is not None and documents[best.document_id].kind == "equass"
+    the EQUASS material on that principle: what a newcomer asking it wants to read. Not when the
+    question asks for a number the quote does not give ("Su kiek partnerių mažiausiai… pagal
+    partnerystės principą?"): the material on a principle is no answer to that."""
+    features = best.features
+    lacks_number = features is not None and bool(features[INDEX["quantity_missing"]] or features[INDEX["unit_missing"]])
+    return (principle is not None and documents[best.document_id].kind == "equass" and not lacks_number
             and best.chunk.principles.get(principle, 0.0) >= TAG_THRESHOLD)
 
 
