@@ -88,6 +88,8 @@ def holds_unit(text: str, unit: str) -> bool:
         return True
     if unit == "eur" and re.search(r"\d\s*(eur|€)", folded):
         return True
+    if unit.startswith("#"):  # a count of a thing named in the question: a number, then it within a few words
+        return bool(re.search(r"\b" + COUNT + r"\s+(\S+\s+){0,4}?" + re.escape(unit[1:]), folded))
     if re.search(COUNT + r"\s+(\w+\s+){0,2}?" + unit, folded):
         return True
     return unit in ("met", "menes", "savait", "dien") and bool(re.search(r"\b(kas|kasmet|kart\w*)\b.{0,20}" + unit, folded))

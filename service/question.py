@@ -84,8 +84,18 @@ def profile(question: str) -> QuestionProfile:
     )
 
 
+# "Kiek vietų", "kiek paslaugų gavėjų", "kiek organizacijų": a count of something no unit above
+# names, by the last of the genitive plurals after "kiek" (folded, they end in "u"). Words ending so
+# that name no thing counted, and money, which the sources give as a sum, not a count, are left out.
+COUNTED = re.compile(r"\bkiek((?:\s+\w+u\b){1,3})")
+NOT_COUNTED = {"daugiau", "maziau", "ilgiau", "jau", "tu", "kartu", "vienu", "metu", "pinigu", "lesu", "eur", "euru"}
+# A noun's stem for a count of it: "gavej" of "gaveju", "viet" of "vietu"; one unit of its own.
+COUNTED_UNIT = "#"
+
+
 def asked_unit(folded: str) -> str | None:
-    """The unit a count question asks in, from one of the two words after its question word."""
+    """The unit a count question asks in, from one of the two words after its question word, or
+    ``#`` and the stem of the thing it counts ("#viet" for "kiek vietų")."""
     for match in ASKS_COUNT.finditer(folded):
         for word in match.group(2, 3):
             unit = next((u for u, beginnings in UNITS.items() if word and word.startswith(beginnings)), None)
@@ -95,4 +105,11 @@ def asked_unit(folded: str) -> str | None:
         for word in match.group(2, 3):
             if word in ENGLISH_UNITS:
                 return ENGLISH_UNITS[word]
+    for match in COUNTED.finditer(folded):
+        words = match.group(1).split()
+        if words[0] in NOT_COUNTED:
+            continue
+        stems = [stem for word in words if word not in NOT_COUNTED for stem in analyze_query(word)[:1] if len(stem) >= 4]
+        if stems:
+            return COUNTED_UNIT + stems[-1]
     return None

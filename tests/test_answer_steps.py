@@ -222,6 +222,12 @@ def test_a_quantity_is_a_number_date_or_period_not_numbering(text, holds):
     ("How many days does the inspectorate have to answer?", "dien"),
     ("Kiek kainuoja EQUASS sertifikavimas?", None),
     ("Kas yra socialinė globa?", None),
+    # A count of a thing no unit above names: the stem of the last genitive plural after "kiek".
+    ("Kiek vietų turi krizių centras?", "#viet"),
+    ("Kiek paslaugų gavėjų mūsų centras aptarnauja?", "#gavej"),
+    ("kiek vaiku vienu metu gali priziureti budintis globotojas", "#vaik"),
+    ("Kiek pinigų jam turi likti?", None),
+    ("Kiek daugiau reikės mokėti?", None),
 ])
 def test_the_unit_a_count_question_asks_in(question, unit):
     assert profile(question).unit == unit
@@ -235,6 +241,9 @@ def test_the_unit_a_count_question_asks_in(question, unit):
     ("Etikos komisiją sudaro 5 nariai.", "nari", True),
     ("Etikos komisija svarsto darbuotojų elgesio klausimus.", "nari", False),
     ("Planai parengti 2019 m. kovo mėnesį.", "dat", True),
+    ("Budintis globotojas negali prižiūrėti daugiau kaip 3 likusių be tėvų globos vaikų.", "#vaik", True),
+    ("Planuojama, jog 303 organizacijos dalyvaus projekte.", "#organizacij", True),
+    ("Krizių centre nuo 2020 12 01 teikiama intensyvi pagalba moterims.", "#viet", False),
 ])
 def test_a_count_in_the_unit_asked(text, unit, holds):
     assert holds_unit(text, unit) is holds
