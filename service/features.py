@@ -53,8 +53,9 @@ QUANTITY = re.compile(r"\d|\b(vien[aąo]s?|vieną|du|dvi|dviej\w+|dvej\w+|trys|t
                       r"|liepos|rugpjūčio|rugsėjo|spalio|lapkričio|gruodžio)\b",
                       re.IGNORECASE)
 # A count next to the unit the question asks in: "per 30 dienų", "vieną kartą per metus", "trejus metus".
-COUNT = (r"(\d+|vien\w*|du|dvi|dviej\w*|dvej\w*|trys|tris|trij\w*|trej\w*|keturi\w*|penki\w*|sesi\w*|septyni\w*"
-         r"|astuoni\w*|devyni\w*|desimt\w*|dvylik\w*|pus\w*|kelis|keleri\w*)")
+COUNT = (r"(\d+|vien\w*|du|dvi|dviej\w*|dvej\w*|trys|tris|trij\w*|trej\w*|keturi\w*|ketver\w*|penki\w*|penker\w*"
+         r"|sesi\w*|seser\w*|septyni\w*|septyner\w*|astuoni\w*|astuoner\w*|devyni\w*|devyner\w*|desimt\w*|dvylik\w*"
+         r"|pus\w*|kelis|keleri\w*)")
 DATE = re.compile(r"\b\d{4}\b|\b\d{1,2}\s*d\b|sausio|vasario|kovo|balandzio|geguzes|birzelio|liepos|rugpjucio|rugsejo"
                   r"|spalio|lapkricio|gruodzio")
 MODAL = re.compile(r"(turi teisę|privalo|gali|negali|draudžiama|leidžiama|turi būti|įpareigot|būtina|neturi)",
@@ -88,6 +89,9 @@ def holds_unit(text: str, unit: str) -> bool:
         return True
     if unit == "eur" and re.search(r"\d\s*(eur|€)", folded):
         return True
+    if unit == "laik":  # a length of time: a number of days, weeks, months, years, hours or minutes
+        return bool(re.search(r"\b" + COUNT + r"\s+(\S+\s+){0,2}?(dien|savait|menes|menuo|metu|metus|metai|valand|minut)",
+                              folded))
     if unit.startswith("#"):  # a count of a thing named in the question: a number, then it within a few words
         return bool(re.search(r"\b" + COUNT + r"\s+(\S+\s+){0,4}?" + re.escape(unit[1:]), folded))
     if re.search(COUNT + r"\s+(\w+\s+){0,2}?" + unit, folded):

@@ -89,22 +89,28 @@ def profile(question: str) -> QuestionProfile:
 # that name no thing counted, and money, which the sources give as a sum, not a count, are left out.
 COUNTED = re.compile(r"\bkiek((?:\s+\w+u\b){1,3})")
 NOT_COUNTED = {"daugiau", "maziau", "ilgiau", "jau", "tu", "kartu", "vienu", "metu", "pinigu", "lesu", "eur", "euru"}
+# "Per kiek laiko", "how long": a length of time, counted in any unit of time ("per 4 mėnesius").
+LENGTH_OF_TIME = re.compile(r"\b(kiek laiko|how long)\b")
 # A noun's stem for a count of it: "gavej" of "gaveju", "viet" of "vietu"; one unit of its own.
 COUNTED_UNIT = "#"
 
 
 def asked_unit(folded: str) -> str | None:
-    """The unit a count question asks in, from one of the two words after its question word, or
-    ``#`` and the stem of the thing it counts ("#viet" for "kiek vietų")."""
+    """The unit a count question asks in, from one of the two words after its question word, "laik"
+    for a length of time in any unit, or ``#`` and the stem of the thing it counts ("#viet" for
+    "kiek vietų")."""
     for match in ASKS_COUNT.finditer(folded):
         for word in match.group(2, 3):
-            unit = next((u for u, beginnings in UNITS.items() if word and word.startswith(beginnings)), None)
+            unit = next((u for u, beginnings in UNITS.items()
+                         if word and word.startswith(beginnings) and not word.startswith("europ")), None)
             if unit:
                 return unit
     for match in ASKS_COUNT_ENGLISH.finditer(folded):
         for word in match.group(2, 3):
             if word in ENGLISH_UNITS:
                 return ENGLISH_UNITS[word]
+    if LENGTH_OF_TIME.search(folded):
+        return "laik"
     for match in COUNTED.finditer(folded):
         words = match.group(1).split()
         if words[0] in NOT_COUNTED:

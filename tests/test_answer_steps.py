@@ -227,6 +227,9 @@ def test_a_quantity_is_a_number_date_or_period_not_numbering(text, holds):
     ("Kiek paslaugų gavėjų mūsų centras aptarnauja?", "#gavej"),
     ("kiek vaiku vienu metu gali priziureti budintis globotojas", "#vaik"),
     ("Kiek pinigų jam turi likti?", None),
+    ("Kiek organizacijų Europos socialinio fondo agentūra planuoja įtraukti?", "#organizacij"),
+    ("Per kiek laiko inspekcija turi atsakyti?", "laik"),
+    ("How long is the certificate valid?", "laik"),
     ("Kiek daugiau reikės mokėti?", None),
 ])
 def test_the_unit_a_count_question_asks_in(question, unit):
@@ -244,6 +247,9 @@ def test_the_unit_a_count_question_asks_in(question, unit):
     ("Budintis globotojas negali prižiūrėti daugiau kaip 3 likusių be tėvų globos vaikų.", "#vaik", True),
     ("Planuojama, jog 303 organizacijos dalyvaus projekte.", "#organizacij", True),
     ("Krizių centre nuo 2020 12 01 teikiama intensyvi pagalba moterims.", "#viet", False),
+    ("Vadovai priimami konkurso būdu penkerių metų kadencijai.", "laik", True),
+    ("Skundas išnagrinėjamas per 4 mėnesius.", "laik", True),
+    ("Etikos komisija reguliariai nagrinėja skundus.", "laik", False),
 ])
 def test_a_count_in_the_unit_asked(text, unit, holds):
     assert holds_unit(text, unit) is holds
