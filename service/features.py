@@ -18,7 +18,7 @@ import numpy as np
 
 from ingest.analyzer import fold
 from service.candidates import Candidate, named_share
-from service.question import QuestionProfile
+from service.question import TIME_UNITS, UNITS, QuestionProfile
 
 FEATURES: tuple[str, ...] = (
     "cos", "cos_gap", "cos_query", "cos_rank", "cos_adapted", "cos_adapted_gap",
@@ -56,6 +56,8 @@ QUANTITY = re.compile(r"\d|\b(vien[aąo]s?|vieną|du|dvi|dviej\w+|dvej\w+|trys|t
 COUNT = (r"(\d+|vien\w*|du|dvi|dviej\w*|dvej\w*|trys|tris|trij\w*|trej\w*|keturi\w*|ketver\w*|penki\w*|penker\w*"
          r"|sesi\w*|seser\w*|septyni\w*|septyner\w*|astuoni\w*|astuoner\w*|devyni\w*|devyner\w*|desimt\w*|dvylik\w*"
          r"|pus\w*|kelis|keleri\w*)")
+LENGTH_OF_TIME = re.compile(r"\b" + COUNT + r"\s+(\S+\s+){0,2}?("
+                            + "|".join(beginning for unit in TIME_UNITS for beginning in UNITS[unit]) + ")")
 DATE = re.compile(r"\b\d{4}\b|\b\d{1,2}\s*d\b|sausio|vasario|kovo|balandzio|geguzes|birzelio|liepos|rugpjucio|rugsejo"
                   r"|spalio|lapkricio|gruodzio")
 MODAL = re.compile(r"(turi teisę|privalo|gali|negali|draudžiama|leidžiama|turi būti|įpareigot|būtina|neturi)",
@@ -90,8 +92,7 @@ def holds_unit(text: str, unit: str) -> bool:
     if unit == "eur" and re.search(r"\d\s*(eur|€)", folded):
         return True
     if unit == "laik":  # a length of time: a number of days, weeks, months, years, hours or minutes
-        return bool(re.search(r"\b" + COUNT + r"\s+(\S+\s+){0,2}?(dien|savait|menes|menuo|metu|metus|metai|valand|minut)",
-                              folded))
+        return bool(LENGTH_OF_TIME.search(folded))
     if unit.startswith("#"):  # a count of a thing named in the question: a number, then it within a few words
         return bool(re.search(r"\b" + COUNT + r"\s+(\S+\s+){0,4}?" + re.escape(unit[1:]), folded))
     if re.search(COUNT + r"\s+(\w+\s+){0,2}?" + unit, folded):

@@ -39,14 +39,17 @@ TYPE_CUES: dict[str, re.Pattern] = {
 # What a "kiek …?" question counts: the first letters of the unit it asks in ("kiek narių", "per kiek
 # dienų", "kelerius metus", "iki kurios datos", "how many days"). An answer must give a number of
 # that unit; a number of anything else ("per 4 mėnesius" for "per kiek dienų") does not answer it.
-# Each unit by the beginnings of the words that name it ("metu", "metus", "metai" are years; a bare
-# "met" would also take "metodika").
+# Each unit by the beginnings of the words that name it, as patterns ("metu", "metus", "metai" are
+# years; a bare "met" would also take "metodika"; "eur" but not "Europos").
 UNITS: dict[str, tuple[str, ...]] = {
     "dien": ("dien",), "savait": ("savait",), "menes": ("menes",), "met": ("metu", "metus", "metai"),
-    "valand": ("valand",), "minut": ("minut",), "eur": ("eur",), "procent": ("procent",), "nari": ("nari",),
+    "valand": ("valand",), "minut": ("minut",), "eur": ("eur(?!op)",), "procent": ("procent",), "nari": ("nari",),
     "kart": ("kart",), "kriterij": ("kriterij",), "princip": ("princip",), "kvadrat": ("kvadrat",), "dat": ("dat",),
     "lygi": ("lygi",), "etap": ("etap",), "zingsn": ("zingsn",),
 }
+UNIT_WORDS = {unit: re.compile("|".join(beginnings)) for unit, beginnings in UNITS.items()}
+# The units a length of time is counted in ("per kiek laiko?": "per 4 mėnesius", "trejus metus").
+TIME_UNITS = ("dien", "savait", "menes", "met", "valand", "minut")
 ASKS_COUNT = re.compile(r"\b(kiek|keliu|kelis|kelias|kelerius|kurios|kokio|kokia|kokiu)\s+(\w+)(?:\s+(\w+))?")
 ENGLISH_UNITS = {"days": "dien", "day": "dien", "weeks": "savait", "months": "menes", "years": "met", "hours": "valand",
                  "members": "nari", "times": "kart", "euros": "eur", "eur": "eur", "percent": "procent", "criteria": "kriterij",
@@ -101,8 +104,7 @@ def asked_unit(folded: str) -> str | None:
     "kiek vietų")."""
     for match in ASKS_COUNT.finditer(folded):
         for word in match.group(2, 3):
-            unit = next((u for u, beginnings in UNITS.items()
-                         if word and word.startswith(beginnings) and not word.startswith("europ")), None)
+            unit = next((u for u, pattern in UNIT_WORDS.items() if word and pattern.match(word)), None)
             if unit:
                 return unit
     for match in ASKS_COUNT_ENGLISH.finditer(folded):
