@@ -9,10 +9,11 @@ quote and whether it scores it above the other quotes it checked, whether the qu
 or a follow-up. So a question
 worded differently from its source, or naming the organisation, is not refused for sharing few
 words with it, and a near miss (a deadline of another body, a number the sources do not give)
-is refused when nothing stands out. Two rules stay outside the model: a question that names a
-place or body no source ever mentions ("Šiaulių centro direktorius") cannot be answered here, and
-a question that names an EQUASS principle as a principle ("pagal etikos principą") is answered when
-its best quote is the EQUASS material on that principle.
+is refused when nothing stands out. Three rules stay outside the model: a question that names a
+place or body no source ever mentions ("Šiaulių centro direktorius") cannot be answered here, nor
+one about a year ("2025 metais") by quotes that never mention it, and a question that names an
+EQUASS principle as a principle ("pagal etikos principą") is answered when its best quote is the
+EQUASS material on that principle.
 """
 
 import re
@@ -124,8 +125,20 @@ def on_named_principle(principle: str | None, best: Candidate, documents) -> boo
             and best.chunk.principles.get(principle, 0.0) >= TAG_THRESHOLD)
 
 
+# A year ("2025 metais", "in 2018"): the question asks about that year.
+YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
+
+
+def years_unquoted(question: str, quoted: list[str]) -> bool:
+    """The question names a year that none of the quotes mentions: "Koks minimalus atlyginimas
+    2025 metais?" is not answered by a provision on pay that names no year, nor "Kokie buvo
+    centro 2018 m. įsivertinimo rezultatai?" by the centre's quality policy. A year a quote does
+    mention ("nuo 2020 m. gruodžio") may be answered."""
+    return any(all(year not in text for text in quoted) for year in set(YEAR.findall(question)))
+
+
 def should_refuse(answer_probability: float | None, answer_threshold: float, unknown: int,
-                  named_principle: bool = False) -> bool:
-    if answer_probability is None or unknown > 0:
+                  named_principle: bool = False, year_unquoted: bool = False) -> bool:
+    if answer_probability is None or unknown > 0 or year_unquoted:
         return True
     return answer_probability < answer_threshold and not named_principle

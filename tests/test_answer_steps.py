@@ -15,7 +15,7 @@ from service.glossary import lithuanian_terms, untranslated_share
 from service.language import is_english
 from service.question import profile
 from service.quote_selection import MAX_LIST_QUOTE_CHARS, answer_pool, choose, spans
-from service.refusal import names_as_principle, should_refuse, unknown_names
+from service.refusal import names_as_principle, should_refuse, unknown_names, years_unquoted
 from service.schemas import Quote
 from service.spoken import full_infinitives
 
@@ -265,6 +265,16 @@ def test_refusal_rules():
     assert should_refuse(0.4, 0.5, 0)
     assert not should_refuse(0.6, 0.5, 0)
     assert should_refuse(0.9, 0.5, 1)
+    assert should_refuse(0.9, 0.5, 0, year_unquoted=True)
+
+
+def test_a_year_the_quotes_never_mention_is_not_answered():
+    pay = "Socialinio darbuotojo pareiginės algos koeficientas nustatomas pagal kvalifikaciją."
+    assert years_unquoted("Koks socialinio darbuotojo minimalus atlyginimas 2025 metais?", [pay])
+    assert years_unquoted("what was the centre's self-assessment in 2018?", [pay, "Patvirtinta 2019 m."])
+    assert not years_unquoted("kokia paslauga nuo 2020 m. gruodžio pakeitė krizių centrą?", ["Nuo 2020 m. gruodžio …"])
+    assert not years_unquoted("Kiek dienų galioja sertifikatas?", [pay])
+    assert not years_unquoted("Ką reiškia 12345 punktas?", [pay])  # no year, a number
     frequencies = {"kaun": 3, "centr": 9}
     assert unknown_names("Kas yra Šiaulių centro direktorius?", frequencies, lambda w: [w.lower()[:5]]) == 1
     assert unknown_names("Kokia Kauno centro vizija?", frequencies, lambda w: [w.lower()[:4]]) == 0
