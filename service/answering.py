@@ -28,8 +28,8 @@ from service.language import is_english
 from service.query_adapter import QueryAdapter
 from service.question import QuestionProfile, profile
 from service.quote_selection import MAX_QUOTES, answer_pool, choose, spans
-from service.refusal import (names_as_principle, on_named_principle, refusal_row, should_refuse, unknown_names,
-                             years_unquoted)
+from service.refusal import (contact_unquoted, names_as_principle, on_named_principle, refusal_row, should_refuse,
+                             unknown_names, years_unquoted)
 from service.rescoring import AnswerModel, check_rows, load_model
 from service.schemas import DocumentSummary, Quote
 from service.spoken import full_infinitives
@@ -365,9 +365,11 @@ class Answerer:
         signals = {"best": round(evidence.best_probability or 0.0, 3), "answer": round(probability or 0.0, 3),
                    "unknown_names": evidence.unknown_names}
         quotes = self.quotes_of(chosen, whole_lists=evidence.profile.asks("list"))
-        year_unquoted = years_unquoted(resolved.question, [quote.text for quote in quotes])
+        quoted = [quote.text for quote in quotes]
+        # A year or a phone number asked for that no quote gives: the quotes are about something else.
+        detail_unquoted = years_unquoted(resolved.question, quoted) or contact_unquoted(resolved.question, quoted)
         if should_refuse(probability, model.answer_threshold, evidence.unknown_names, self.names_principle(evidence, chosen),
-                         year_unquoted):
+                         detail_unquoted):
             nearest = [] if evidence.unknown_names else self.nearest_passages(pool)
             return self.abstain(resolved, evidence.hits, signals, nearest)
         return Answer(compose(quotes, resolved.english), False, quotes, resolved=resolved, signals=signals)

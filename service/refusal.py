@@ -11,7 +11,8 @@ worded differently from its source, or naming the organisation, is not refused f
 words with it, and a near miss (a deadline of another body, a number the sources do not give)
 is refused when nothing stands out. Three rules stay outside the model: a question that names a
 place or body no source ever mentions ("Šiaulių centro direktorius") cannot be answered here, nor
-one about a year ("2025 metais") by quotes that never mention it, and a question that names an
+one about a year ("2025 metais") or asking for a phone number or e-mail address by quotes that
+never give it, and a question that names an
 EQUASS principle as a principle ("pagal etikos principą") is answered when its best quote is the
 EQUASS material on that principle.
 """
@@ -137,8 +138,25 @@ def years_unquoted(question: str, quoted: list[str]) -> bool:
     return any(all(year not in text for text in quoted) for year in set(YEAR.findall(question)))
 
 
+# The question asks for a way to reach someone: a phone number, an e-mail address, contact details
+# (folded; "ar galima skųstis el. paštu?" asks no address).
+ASKS_CONTACT = re.compile(r"telefono numer|tel\.? nr|phone number|el\.? ?pasto adres|e-?mail address"
+                          r"|kontaktin\w* (duomen|informacij)|contact details|how (can|do) (i|we) contact|kaip (su ?jais |su ?juo |su ?ja )?susisiekti")
+# What gives one: a phone number ("+370 37 123456", "8 (37) 12 34 56") or an e-mail address.
+CONTACT = re.compile(r"\+?\d[\d ()-]{6,}\d|[\w.-]+@[\w-]+\.\w+")
+
+
+def contact_unquoted(question: str, quoted: list[str]) -> bool:
+    """The question asks for a phone number, an e-mail address or contact details, and no quote
+    gives one: "Koks centro telefono numeris?" is not answered by a sentence about the centre."""
+    return bool(ASKS_CONTACT.search(fold(question).lower())) and not any(CONTACT.search(text) for text in quoted)
+
+
 def should_refuse(answer_probability: float | None, answer_threshold: float, unknown: int,
-                  named_principle: bool = False, year_unquoted: bool = False) -> bool:
-    if answer_probability is None or unknown > 0 or year_unquoted:
+                  named_principle: bool = False, detail_unquoted: bool = False) -> bool:
+    """Refuse without quotes to weigh, for a name no source mentions, for a year or contact the
+    quotes do not give (``detail_unquoted``), and below the answer threshold unless the question
+    is about a principle its best quote presents."""
+    if answer_probability is None or unknown > 0 or detail_unquoted:
         return True
     return answer_probability < answer_threshold and not named_principle

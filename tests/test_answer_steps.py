@@ -15,7 +15,7 @@ from service.glossary import lithuanian_terms, untranslated_share
 from service.language import is_english
 from service.question import profile
 from service.quote_selection import MAX_LIST_QUOTE_CHARS, answer_pool, choose, spans
-from service.refusal import names_as_principle, should_refuse, unknown_names, years_unquoted
+from service.refusal import contact_unquoted, names_as_principle, should_refuse, unknown_names, years_unquoted
 from service.schemas import Quote
 from service.spoken import full_infinitives
 
@@ -265,7 +265,7 @@ def test_refusal_rules():
     assert should_refuse(0.4, 0.5, 0)
     assert not should_refuse(0.6, 0.5, 0)
     assert should_refuse(0.9, 0.5, 1)
-    assert should_refuse(0.9, 0.5, 0, year_unquoted=True)
+    assert should_refuse(0.9, 0.5, 0, detail_unquoted=True)
 
 
 def test_a_year_the_quotes_never_mention_is_not_answered():
@@ -275,6 +275,15 @@ def test_a_year_the_quotes_never_mention_is_not_answered():
     assert not years_unquoted("kokia paslauga nuo 2020 m. gruodžio pakeitė krizių centrą?", ["Nuo 2020 m. gruodžio …"])
     assert not years_unquoted("Kiek dienų galioja sertifikatas?", [pay])
     assert not years_unquoted("Ką reiškia 12345 punktas?", [pay])  # no year, a number
+
+
+def test_a_phone_number_or_address_no_quote_gives_is_not_answered():
+    about = "Centras teikia psichosocialinę pagalbą nuo smurto nukentėjusioms moterims."
+    assert contact_unquoted("Koks centro Pagalbos moterims padalinio telefono numeris?", [about])
+    assert contact_unquoted("koks jusu el. pasto adresas", [about])
+    assert contact_unquoted("Who is the quality coordinator and how can I contact them?", [about])
+    assert not contact_unquoted("Koks centro telefono numeris?", ["Tel. (8 37) 12 34 56, el. p. info@centras.lt"])
+    assert not contact_unquoted("Ar skundą galima pateikti el. paštu?", ["Skundą galima pateikti el. paštu."])
     frequencies = {"kaun": 3, "centr": 9}
     assert unknown_names("Kas yra Šiaulių centro direktorius?", frequencies, lambda w: [w.lower()[:5]]) == 1
     assert unknown_names("Kokia Kauno centro vizija?", frequencies, lambda w: [w.lower()[:4]]) == 0
