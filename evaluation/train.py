@@ -347,8 +347,11 @@ class Fitted:
 
 
 def fit_candidates(examples: list[Example], extra: list[Example] = ()) -> LinearModel:
-    """The candidate model from the tuning examples and the training examples of other documents."""
-    x, y, _ = matrix(list(examples) + list(extra))
+    """The candidate model from the tuning examples and the training examples of other documents
+    that have a gold candidate. It weighs which quote answers a question; whether any does is the
+    refusal model's to say, so a question without a gold candidate (an unanswerable one, or one
+    whose answer was not retrieved) teaches it nothing about that and is left out."""
+    x, y, _ = matrix([e for e in list(examples) + list(extra) if e.labels.any()])
     return fit(x, y, FEATURES)
 
 

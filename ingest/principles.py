@@ -95,7 +95,7 @@ PRINCIPLES: tuple[Principle, ...] = (
                "nukreipimas", "nukreipti", "kitos paslaugos", "prieinamumas", "suderinta pagalba", "perėjimas",
                "informacijos perdavimas", "nenutrūkstama", "nenutrūktų", "paslaugų spektras"),
               ("kompleksiškumo", "kompleksiškumas", "comprehensiveness", "comprehensive"),
-              ("Ką reiškia kompleksiškumo principas?", "Kaip užtikrinamas paslaugų tęstinumas?"),
+              ("Ką reiškia kompleksiškumo principas?", "Kaip pagal kompleksiškumo principą užtikrinamas paslaugų tęstinumas?"),
               ("lt-law-x-493",)),
     Principle("result_orientation", "Orientacija į rezultatus", "Result orientation",
               ("rezultatai", "rodikliai", "matavimas", "matuojami", "išmatuoti", "vertinimas", "vertinama", "ataskaita",
