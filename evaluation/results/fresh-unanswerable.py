@@ -1,5 +1,5 @@
 """How many questions of a file of unanswerable questions the served model refuses, and which it
-answers. usage: PYTHONPATH=. python evaluation/results/fresh-unanswerable.py FILE.jsonl [ID_PREFIX]"""
+answers. usage: PYTHONPATH=. [EQUASS_ANSWER_THRESHOLD=T] python evaluation/results/fresh-unanswerable.py FILE.jsonl [ID_PREFIX]"""
 import sys
 from pathlib import Path
 
