@@ -368,8 +368,8 @@ class Answerer:
         quoted = [quote.text for quote in quotes]
         # A year or a phone number asked for that no quote gives: the quotes are about something else.
         detail_unquoted = years_unquoted(resolved.question, quoted) or contact_unquoted(resolved.question, quoted)
-        if should_refuse(probability, model.answer_threshold, evidence.unknown_names, self.names_principle(evidence, chosen),
-                         detail_unquoted):
+        named_principle = self.names_principle(evidence, chosen)
+        if should_refuse(probability, model.answer_threshold, evidence.unknown_names, named_principle, detail_unquoted):
             nearest = [] if evidence.unknown_names else self.nearest_passages(pool)
             return self.abstain(resolved, evidence.hits, signals, nearest)
         return Answer(compose(quotes, resolved.english), False, quotes, resolved=resolved, signals=signals)

@@ -10,11 +10,10 @@ or a follow-up. So a question
 worded differently from its source, or naming the organisation, is not refused for sharing few
 words with it, and a near miss (a deadline of another body, a number the sources do not give)
 is refused when nothing stands out. Three rules stay outside the model: a question that names a
-place or body no source ever mentions ("Šiaulių centro direktorius") cannot be answered here, nor
-one about a year ("2025 metais") or asking for a phone number or e-mail address by quotes that
-never give it, and a question that names an
-EQUASS principle as a principle ("pagal etikos principą") is answered when its best quote is the
-EQUASS material on that principle.
+place or body no source ever mentions ("Šiaulių centro direktorius") cannot be answered here; nor
+can one about a year ("2025 metais") or asking for a phone number or an e-mail address by quotes
+that never give it; and a question that names an EQUASS principle as a principle ("pagal etikos
+principą") is answered when its best quote is the EQUASS material on that principle.
 """
 
 import re
@@ -141,7 +140,8 @@ def years_unquoted(question: str, quoted: list[str]) -> bool:
 # The question asks for a way to reach someone: a phone number, an e-mail address, contact details
 # (folded; "ar galima skųstis el. paštu?" asks no address).
 ASKS_CONTACT = re.compile(r"telefono numer|tel\.? nr|phone number|el\.? ?pasto adres|e-?mail address"
-                          r"|kontaktin\w* (duomen|informacij)|contact details|how (can|do) (i|we) contact|kaip (su ?jais |su ?juo |su ?ja )?susisiekti")
+                          r"|kontaktin\w* (duomen|informacij)|contact details|how (can|do) (i|we) contact"
+                          r"|kaip (su ?jais |su ?juo |su ?ja )?susisiekti")
 # What gives one: a phone number ("+370 37 123456", "8 (37) 12 34 56") or an e-mail address.
 CONTACT = re.compile(r"\+?\d[\d ()-]{6,}\d|[\w.-]+@[\w-]+\.\w+")
 
