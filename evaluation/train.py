@@ -13,7 +13,8 @@ answers (``Sweep.key``). Test questions are never read.
 """
 
 import itertools
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 from rich.console import Console
@@ -144,18 +145,21 @@ def matrix(examples: list[Example]) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return np.vstack(rows), labels, groups
 
 
-def fit(x: np.ndarray, y: np.ndarray, features: tuple[str, ...]) -> LinearModel:
+def fit(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], weights: np.ndarray | None = None,
+        regularisation: float = REGULARISATION) -> LinearModel:
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=REGULARISATION, max_iter=5000)
-    model.fit((x - mean) / scale, y)
+    model = LogisticRegression(C=regularisation, max_iter=5000)
+    model.fit((x - mean) / scale, y, sample_weight=weights)
     return LinearModel(features, mean, scale, model.coef_[0], float(model.intercept_[0]))
 
 
-def refusal_examples(examples: list[Example], own_threshold: float, ratio: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per question, the refusal features of the quotes that would be given and whether one of them is gold."""
-    rows, labels = [], []
+def refusal_examples(examples: list[Example], own_threshold: float,
+                     ratio: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per question that would get quotes: the refusal features of those quotes, whether one of them
+    is gold, and whether the question is answerable at all."""
+    rows, labels, answerable = [], [], []
     for example in examples:
         evidence = example.evidence
         chosen = choose(answer_pool(evidence.candidates, evidence.own_documents, own_threshold), ratio)
@@ -163,7 +167,18 @@ def refusal_examples(examples: list[Example], own_threshold: float, ratio: float
             continue
         rows.append(refusal_row(chosen, bool(evidence.own_documents)))
         labels.append(any(example.labels[evidence.candidates.index(c)] for c in chosen))
-    return np.vstack(rows), np.array(labels)
+        answerable.append(example.question.answerable)
+    return np.vstack(rows), np.array(labels), np.array(answerable)
+
+
+# Fits the refusal model on tuning examples under one own-documents threshold and quote ratio.
+RefusalFit = Callable[[list[Example], float, float], LinearModel]
+
+
+def fit_refusal(examples: list[Example], own_threshold: float, ratio: float) -> LinearModel:
+    """The refusal model: a logistic regression on the tuning examples' refusal rows."""
+    rows, labels, _ = refusal_examples(examples, own_threshold, ratio)
+    return fit(rows, labels, REFUSAL_FEATURES)
 
 
 def rescore(examples: list[Example], model: AnswerModel, answerer: Answerer | None = None) -> None:
@@ -302,13 +317,14 @@ def bagged_choice(sweeps: list[Sweep], resamples: int = BOOTSTRAP, seed: int = 0
     return index, round(threshold, 4), wins[index] / resamples
 
 
-def calibrate(answerer: Answerer, examples: list[Example], model: AnswerModel) -> float:
-    """Fit the refusal model and choose the own-documents threshold, the second-quote ratio and
-    the answer threshold on the tuning questions (``bagged_choice``); returns the share of
-    resamples the choice won."""
+def calibrate(answerer: Answerer, examples: list[Example], model: AnswerModel,
+              refusal_fit: RefusalFit = fit_refusal) -> float:
+    """Fit the refusal model (``refusal_fit``: other ways are tried with it) and choose the
+    own-documents threshold, the second-quote ratio and the answer threshold on the tuning
+    questions (``bagged_choice``); returns the share of resamples the choice won."""
     combinations = []
     for own, ratio in itertools.product(OWN_THRESHOLDS, RATIOS):
-        model.refusal = fit(*refusal_examples(examples, own, ratio), REFUSAL_FEATURES)
+        model.refusal = refusal_fit(examples, own, ratio)
         model.own_threshold, model.second_quote_ratio = own, ratio
         combinations.append((own, ratio, model.refusal, sweep(answerer, examples)))
     index, threshold, share = bagged_choice([c[3] for c in combinations])
@@ -433,6 +449,8 @@ class CrossFitted:
 
     summary: dict
     held_out: Sweep
+    # Each question's out-of-fold answer, in the order of the questions.
+    outcomes: list[Outcome] = field(default_factory=list)
 
     def at_limits(self, wrong: float = TARGET_WRONG, refused: float = TARGET_REFUSED) -> float | None:
         """The most hit@1 one threshold over the pooled out-of-fold probabilities gives with at most
@@ -456,13 +474,14 @@ def fold_parts(count: int, split: int, folds: int = 5) -> list[np.ndarray]:
 
 def cross_fit_splits(answerer: Answerer, questions: list[GoldQuestion],
                      extra: tuple[Answerer, list[GoldQuestion]] | None = None, console: Console | None = None,
-                     splits: int = 1, folds: int = 5) -> list[CrossFitted]:
+                     splits: int = 1, folds: int = 5, refusal_fit: RefusalFit = fit_refusal) -> list[CrossFitted]:
     """The tuning questions answered as unseen ones, once per fold split: split into ``folds``
     parts, each part is answered by a candidate model, refusal model and thresholds fitted without
     it (the training questions of other documents always among the fitted ones). The served model
     is fitted on all tuning questions, so its own numbers on them are optimistic; these are not.
     One split moves by a question or two with where its folds fall, so changes are compared over
-    several. Writes nothing."""
+    several. ``refusal_fit`` fits each fold's refusal model (the default is the served way).
+    Writes nothing."""
     console = console or Console()
     fitted = fit_rounds(answerer, questions, extra, console)
     examples, extra_examples = fitted.examples, fitted.extra_examples
@@ -478,13 +497,13 @@ def cross_fit_splits(answerer: Answerer, questions: list[GoldQuestion],
             model = AnswerModel(fit_candidates(fitted_part, extra_examples), LinearModel.neutral(REFUSAL_FEATURES),
                                 0.5, 0.8, 0.2)
             weigh(answerer, examples, model, fitted_part)
-            calibrate(answerer, fitted_part, model)
+            calibrate(answerer, fitted_part, model, refusal_fit)
             held = [examples[i] for i in held_rows]
             for i, result in zip(held_rows, outcomes(answerer, held)):
                 answers[i] = result
             swept = sweep(answerer, held)
             probability[held_rows], hit1[held_rows], hit3[held_rows] = swept.probability, swept.hit1, swept.hit3
-        results.append(CrossFitted(summarize(answers), Sweep(probability, hit1, hit3, answerable)))
+        results.append(CrossFitted(summarize(answers), Sweep(probability, hit1, hit3, answerable), answers))
     return results
 
 

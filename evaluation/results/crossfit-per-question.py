@@ -1,95 +1,101 @@
-"""The crossfit command's four fold splits, keeping each tuning question's out-of-fold result, with
-unanswerable examples from other documents for the refusal model at the given weights (0: none, the
-command itself). usage: PYTHONPATH=. PYTHONHASHSEED=7 [GOLD=FILE] python evaluation/results/crossfit-per-question.py OUT.pkl 0[,W...]"""
-import pickle, sys, itertools, dataclasses, time
+"""The crossfit command's four fold splits (``evaluation.train.cross_fit_splits``), keeping each
+tuning question's out-of-fold result, once per way of fitting the refusal model:
+
+  base            the served way (reproduces ``python -m evaluation crossfit --splits 4``)
+  foreign=W       also the 1,200 training questions of other documents asked against the default
+                  corpus, which cannot answer them, as unanswerable examples of weight W
+  unans=W         unanswerable tuning questions weighted W
+  balanced        answered and refused classes weighted to equal totals
+  C=V             regularisation V instead of 1
+
+usage: PYTHONPATH=. PYTHONHASHSEED=7 [GOLD=FILE] python evaluation/results/crossfit-per-question.py OUT.pkl base[,VARIANT...]
+"""
+import dataclasses
+import os
+import pickle
+import sys
 from pathlib import Path
+
 import numpy as np
 from rich.console import Console
-from ingest.settings import get_settings
+
+import evaluation.__main__ as commands
+import evaluation.train as train
 from evaluation.gold import load_gold
-from service.engine import Engine
+from ingest.settings import get_settings
 from service.answering import Answerer
 from service.coverage import Coverage
-import evaluation.__main__ as m
-import evaluation.train as T
-from evaluation.train import *
-from evaluation.answers import summarize
-from sklearn.linear_model import LogisticRegression
+from service.engine import Engine
 
-S = get_settings()
-engine = Engine.load(S)
-answerer = Answerer(engine, Coverage(engine), model=neutral_model())
-import os
-qs = load_gold(Path(os.environ["GOLD"]), split="tune") if os.environ.get("GOLD") else load_gold(split="tune")
+# The policy questions of the training set are asked for one of the default centres in turn.
+CENTRES = ["Kauno rajono socialinių paslaugų centras", "Klaipėdos miesto šeimos ir vaiko gerovės centras",
+           "Vilniaus miesto socialinės paramos centras", "Pagėgių savivaldybės šeimos gerovės centras"]
+
+settings = get_settings()
+engine = Engine.load(settings)
+answerer = Answerer(engine, Coverage(engine), model=train.neutral_model())
+questions = load_gold(Path(os.environ["GOLD"]), split="tune") if os.environ.get("GOLD") else load_gold(split="tune")
+extra = commands.training_questions(settings)
+variants = sys.argv[2].split(",")
 console = Console()
-extra = m.training_questions(S)
-stash = {}
-_fa = T.fit_adapters
-def fa(sources, console):
-    a, of = _fa(sources, console); stash['of'] = of; return a, of
-T.fit_adapters = fa
-t0 = time.time()
-fitted = fit_rounds(answerer, qs, extra, console)
-print("fit_rounds", time.time() - t0, flush=True)
-examples, extra_examples = fitted.examples, fitted.extra_examples
-ORGS = ["Kauno rajono socialinių paslaugų centras", "Klaipėdos miesto šeimos ir vaiko gerovės centras",
-        "Vilniaus miesto socialinės paramos centras", "Pagėgių savivaldybės šeimos gerovės centras"]
-foreign_qs = []
-for i, q in enumerate(extra[1]):
-    org = ORGS[i % 4] if q.organization else None
-    foreign_qs.append(dataclasses.replace(q, organization=org))
-t0 = time.time()
-answerer.model = fitted.model
-foreign = collect_cross_fitted(answerer, foreign_qs, stash['of'])
-print("foreign collected", len(foreign), time.time() - t0, flush=True)
 
-def fitw(x, y, w, features):
-    mean = x.mean(axis=0); scale = x.std(axis=0); scale[scale == 0] = 1.0
-    model = LogisticRegression(C=REGULARISATION, max_iter=5000)
-    model.fit((x - mean) / scale, y, sample_weight=w)
-    return LinearModel(features, mean, scale, model.coef_[0], float(model.intercept_[0]))
+# The training questions against the default corpus, collected once after the fitting rounds,
+# each with the query adapter that did not see it.
+foreign: list[train.Example] = []
+fit_adapters, fit_rounds = train.fit_adapters, train.fit_rounds
+held_adapters = {}
 
-def calibrate_f(answerer, examples, model, foreign, weight):
-    combinations = []
-    for own, ratio in itertools.product(OWN_THRESHOLDS, RATIOS):
-        x, y = refusal_examples(examples, own, ratio)
-        w = np.ones(len(y))
-        if weight > 0:
-            fx, fy = refusal_examples(foreign, own, ratio)
-            x = np.vstack([x, fx]); y = np.concatenate([y, fy]); w = np.concatenate([w, np.full(len(fy), weight)])
-        model.refusal = fitw(x, y, w, REFUSAL_FEATURES)
-        model.own_threshold, model.second_quote_ratio = own, ratio
-        combinations.append((own, ratio, model.refusal, sweep(answerer, examples)))
-    index, threshold, share = bagged_choice([c[3] for c in combinations])
-    model.own_threshold, model.second_quote_ratio, model.refusal, _ = combinations[index]
-    model.answer_threshold = threshold
-    return share
 
-count = len(examples)
-answerable = np.array([e.question.answerable for e in examples])
-out = {}
-for weight in [float(w) for w in sys.argv[2].split(",")]:
-    results, kept = [], []
-    for split in range(4):
-        answers = [None] * count
-        probability, hit1, hit3 = np.zeros(count), np.zeros(count, dtype=bool), np.zeros(count, dtype=bool)
-        for held_rows in fold_parts(count, split, 5):
-            held_out = set(held_rows.tolist())
-            fitted_part = [examples[i] for i in range(count) if i not in held_out]
-            model = AnswerModel(fit_candidates(fitted_part, extra_examples), LinearModel.neutral(REFUSAL_FEATURES), 0.5, 0.8, 0.2)
-            weigh(answerer, examples, model, fitted_part)
-            if weight > 0:
-                rescore(foreign, model, answerer)
-            calibrate_f(answerer, fitted_part, model, foreign, weight)
-            held = [examples[i] for i in held_rows]
-            for i, result in zip(held_rows, outcomes(answerer, held)):
-                answers[i] = result
-            swept = sweep(answerer, held)
-            probability[held_rows], hit1[held_rows], hit3[held_rows] = swept.probability, swept.hit1, swept.hit3
-        results.append(CrossFitted(summarize(answers), Sweep(probability, hit1, hit3, answerable)))
-        kept.append([(a.hit1, a.hit3, a.abstained) for a in answers])
-    console.print(f"weight {weight}")
-    print_splits(results, console)
-    out[weight] = [dict(outcomes=o, prob=r.held_out.probability, hit1=r.held_out.hit1, hit3=r.held_out.hit3, summary=r.summary,
-                        at_limits=r.at_limits()) for r, o in zip(results, kept)]
-    pickle.dump(dict(ids=[q.id for q in qs], kinds=[q.kind for q in qs], answerable=answerable, results=out), open(sys.argv[1], "wb"))
+def keep_adapters(sources, console):
+    adapter, adapter_of = fit_adapters(sources, console)
+    held_adapters.update(adapter_of)
+    return adapter, adapter_of
+
+
+def rounds_then_foreign(answerer, questions, extra, console):
+    fitted = fit_rounds(answerer, questions, extra, console)
+    if any(v.startswith("foreign=") for v in variants) and not foreign:
+        answerer.model = fitted.model
+        asked = [dataclasses.replace(q, organization=CENTRES[i % 4] if q.organization else None)
+                 for i, q in enumerate(extra[1])]
+        foreign.extend(train.collect_cross_fitted(answerer, asked, held_adapters))
+    return fitted
+
+
+train.fit_adapters, train.fit_rounds = keep_adapters, rounds_then_foreign
+
+
+def refusal_fit(variant: str) -> train.RefusalFit:
+    name, _, value = variant.partition("=")
+    rescored_for = [None]
+
+    def fit(examples, own, ratio):
+        rows, labels, answerable = train.refusal_examples(examples, own, ratio)
+        weights = np.ones(len(labels))
+        if name == "foreign":
+            if rescored_for[0] is not answerer.model:  # once per fold's model
+                train.rescore(foreign, answerer.model, answerer)
+                rescored_for[0] = answerer.model
+            more, more_labels, _ = train.refusal_examples(foreign, own, ratio)
+            rows, labels = np.vstack([rows, more]), np.concatenate([labels, more_labels])
+            weights = np.concatenate([weights, np.full(len(more_labels), float(value))])
+        elif name == "unans":
+            weights = np.where(answerable, 1.0, float(value))
+        elif name == "balanced":
+            weights = np.where(labels, 0.5 / labels.mean(), 0.5 / (1 - labels.mean()))
+        regularisation = float(value) if name == "C" else train.REGULARISATION
+        return train.fit(rows, labels, train.REFUSAL_FEATURES, weights, regularisation)
+
+    return fit
+
+
+results = {}
+for variant in variants:
+    splits = train.cross_fit_splits(answerer, questions, extra, console, 4, refusal_fit=refusal_fit(variant))
+    console.print(f"variant {variant}")
+    train.print_splits(splits, console)
+    results[variant] = [dict(outcomes=[(o.hit1, o.hit3, o.abstained) for o in s.outcomes], prob=s.held_out.probability,
+                             hit1=s.held_out.hit1, hit3=s.held_out.hit3, summary=s.summary, at_limits=s.at_limits())
+                        for s in splits]
+    pickle.dump(dict(ids=[q.id for q in questions], kinds=[q.kind for q in questions],
+                     answerable=np.array([q.answerable for q in questions]), results=results), open(sys.argv[1], "wb"))

@@ -1,15 +1,15 @@
 """Cross-fitted numbers on parts of the tuning questions (writers 1-8, writer 9, all) from a pickle of
-crossfit-per-question.py. usage: PYTHONPATH=. python evaluation/results/crossfit-subsets.py OUT.pkl"""
+crossfit-per-question.py. usage: PYTHONPATH=. python evaluation/results/crossfit-subsets.py OUT.pkl [VARIANT]"""
 import pickle, sys, json
 import numpy as np
 from evaluation.train import Sweep, TARGET_WRONG, TARGET_REFUSED
 d = pickle.load(open(sys.argv[1], "rb"))
-weight = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
+variant = sys.argv[2] if len(sys.argv) > 2 else "base"
 ids = np.array(d["ids"]); ans = d["answerable"]
 for name, keep in [("w1-w8 (660)", np.array([not i.startswith("w9-") for i in ids])), ("w9 only", np.array([i.startswith("w9-") for i in ids])), ("all", np.ones(len(ids), bool))]:
     if not keep.any(): continue
     rows = []
-    for s in d["results"][weight]:
+    for s in d["results"][variant]:
         o = np.array(s["outcomes"], dtype=bool)  # hit1, hit3, abstained
         a = ans & keep; u = ~ans & keep
         hit1 = o[a, 0].mean() if a.any() else np.nan; hit3 = o[a, 1].mean() if a.any() else np.nan

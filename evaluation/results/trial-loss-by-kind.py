@@ -1,5 +1,5 @@
 """Where the refused right answers are lost, from the per-question out-of-fold results that
-trial-foreign-negatives.py keeps (its weight 0 is the shipped code's four-split crossfit).
+crossfit-per-question.py keeps (its variant "base" is the crossfit command's four splits).
 usage: PYTHONPATH=. python evaluation/results/trial-loss-by-kind.py OUT.pkl"""
 import json
 import pickle
@@ -10,7 +10,7 @@ import numpy as np
 data = pickle.load(open(sys.argv[1], "rb"))
 gold = {q["id"]: q for q in map(json.loads, open("evaluation/data/gold.jsonl", encoding="utf-8"))}
 kinds, answerable = np.array(data["kinds"]), data["answerable"]
-splits = data["results"][0.0]
+splits = data["results"]["base"]
 print("kind, answerable questions: first quote right answering everything (threshold 0) | at each fold's threshold;"
       " mean of four splits")
 for kind in sorted(set(kinds) - {"unanswerable"}):
