@@ -7,6 +7,8 @@ tuning question's out-of-fold result, once per way of fitting the refusal model:
   unans=W         unanswerable tuning questions weighted W
   balanced        answered and refused classes weighted to equal totals
   C=V             regularisation V instead of 1
+  cross=F[+F...]  also each feature times the 0/1 feature F (english, scoped, follow_up): the model
+                  may weigh the evidence otherwise for those questions
 
 usage: PYTHONPATH=. PYTHONHASHSEED=7 [GOLD=FILE] python evaluation/results/crossfit-per-question.py OUT.pkl base[,VARIANT...]
 """
@@ -26,6 +28,7 @@ from ingest.settings import get_settings
 from service.answering import Answerer
 from service.coverage import Coverage
 from service.engine import Engine
+from service.rescoring import LinearModel
 
 # The policy questions of the training set are asked for one of the default centres in turn.
 CENTRES = ["Kauno rajono socialinių paslaugų centras", "Klaipėdos miesto šeimos ir vaiko gerovės centras",
@@ -68,6 +71,9 @@ train.fit_adapters, train.fit_rounds = keep_adapters, rounds_then_foreign
 def refusal_fit(variant: str) -> train.RefusalFit:
     name, _, value = variant.partition("=")
     rescored_for = [None]
+    if name == "cross":
+        by = tuple(train.REFUSAL_FEATURES.index(f) for f in value.split("+"))
+        return lambda examples, own, ratio: crossed_fit(examples, own, ratio, by)
 
     def fit(examples, own, ratio):
         rows, labels, answerable = train.refusal_examples(examples, own, ratio)
@@ -87,6 +93,27 @@ def refusal_fit(variant: str) -> train.RefusalFit:
         return train.fit(rows, labels, train.REFUSAL_FEATURES, weights, regularisation)
 
     return fit
+
+
+@dataclasses.dataclass
+class Crossed(LinearModel):
+    """A refusal model over the features and their products with some 0/1 features."""
+    by: tuple[int, ...] = ()
+
+    def probabilities(self, rows):
+        return LinearModel.probabilities(self, crossed(rows, self.by))
+
+
+def crossed(rows, by):
+    rows = np.atleast_2d(rows)
+    return np.hstack([rows] + [rows * rows[:, [i]] for i in by])
+
+
+def crossed_fit(examples, own, ratio, by):
+    rows, labels, _ = train.refusal_examples(examples, own, ratio)
+    names = train.REFUSAL_FEATURES + tuple(f"{train.REFUSAL_FEATURES[i]}*{f}" for i in by for f in train.REFUSAL_FEATURES)
+    plain = train.fit(crossed(rows, by), labels, names)
+    return Crossed(plain.features, plain.mean, plain.scale, plain.weights, plain.bias, tuple(by))
 
 
 results = {}
