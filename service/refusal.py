@@ -13,7 +13,8 @@ is refused when nothing stands out. Three rules stay outside the model: a questi
 place or body no source ever mentions ("Šiaulių centro direktorius") cannot be answered here; nor
 can one about a year ("2025 metais") or asking for a phone number or an e-mail address by quotes
 that never give it; and a question that names an EQUASS principle as a principle ("pagal etikos
-principą") is answered when its best quote is the EQUASS material on that principle.
+principą") is answered when its best quote is the EQUASS material on that principle, unless it
+asks for an amount, a period or a frequency ("kaip dažnai pagal personalo principą…").
 """
 
 import re
@@ -114,15 +115,17 @@ def names_as_principle(question: str, principle: Principle) -> bool:
         name.lower() in low for name in (principle.name_lt, principle.name_en))
 
 
-def on_named_principle(principle: str | None, best: Candidate, documents) -> bool:
+def on_named_principle(principle: str | None, best: Candidate, documents, asks_quantity: bool = False) -> bool:
     """The question names an EQUASS principle ("Ką reiškia teisių principas?") and the best quote is
     the EQUASS material on that principle: what a newcomer asking it wants to read. Not when the
-    question asks for a number the quote does not give ("Su kiek partnerių mažiausiai… pagal
-    partnerystės principą?"): the material on a principle is no answer to that."""
+    question asks for an amount, a period or a frequency (``asks_quantity``: "Kaip dažnai pagal
+    personalo principą turi vykti intervizijos?", "Su kiek partnerių mažiausiai… pagal partnerystės
+    principą?"), nor for a number the quote does not give: the material on a principle is no answer
+    to that by itself, and the refusal model decides as for any other question."""
     features = best.features
     lacks_number = features is not None and bool(features[INDEX["quantity_missing"]] or features[INDEX["unit_missing"]])
     return (principle is not None and documents[best.document_id].kind == "equass" and not lacks_number
-            and best.chunk.principles.get(principle, 0.0) >= TAG_THRESHOLD)
+            and not asks_quantity and best.chunk.principles.get(principle, 0.0) >= TAG_THRESHOLD)
 
 
 # A year ("2025 metais", "in 2018"): the question asks about that year.

@@ -343,3 +343,18 @@ def test_an_english_question_mostly_of_words_the_glossary_cannot_translate_is_fl
     assert untranslated_share("How many days does a client have to submit a complaint?") == 0.0
     # Names ("Pagėgiai", "EQUASS") are neither translated nor untranslated words.
     assert untranslated_share("Since when has the Pagėgiai family welfare centre taken part in the EQUASS project?") < 0.5
+
+
+def test_a_named_principle_answers_what_it_asks_not_an_amount_or_a_period():
+    from types import SimpleNamespace
+
+    import numpy as np
+    from ingest.principles import TAG_THRESHOLD
+    from service.features import FEATURES
+    from service.refusal import on_named_principle
+    best = SimpleNamespace(features=np.zeros(len(FEATURES)), document_id="equass-staff",
+                           chunk=SimpleNamespace(principles={"staff": TAG_THRESHOLD}))
+    documents = {"equass-staff": SimpleNamespace(kind="equass")}
+    assert on_named_principle("staff", best, documents)  # "Ką reiškia personalo principas?"
+    # "Kaip dažnai pagal personalo principą turi vykti intervizijos?"
+    assert not on_named_principle("staff", best, documents, asks_quantity=True)
