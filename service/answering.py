@@ -354,8 +354,8 @@ class Answerer:
 
     def names_principle(self, evidence: Evidence, chosen: list[Candidate]) -> bool:
         """The question names a principle and the best quote is the EQUASS material on it."""
-        asks_quantity = evidence.profile.asks("amount") or evidence.profile.asks("deadline")
-        return bool(chosen) and on_named_principle(evidence.principle, chosen[0], self.engine.index.documents, asks_quantity)
+        return bool(chosen) and on_named_principle(evidence.principle, chosen[0], self.engine.index.documents,
+                                                   evidence.profile.asks_quantity)
 
     def decide(self, evidence: Evidence) -> Answer:
         model = self.model

@@ -131,7 +131,6 @@ def feature_rows(candidates: list[Candidate], context: QuestionContext, cosines:
     cos_rank[order] = np.arange(len(candidates))
     adapted = np.asarray(adapted_cosines, dtype=np.float64)
     coverages = []
-    asks_quantity = profile.asks("amount") or profile.asks("deadline")
     # The question's most specific words: an answer that lacks them is about something else.
     rarest = sorted(set(terms), key=lambda t: (-context.idf[t], t))[:2]  # ties by name: the same in every run
     for i, candidate in enumerate(candidates):
@@ -165,7 +164,7 @@ def feature_rows(candidates: list[Candidate], context: QuestionContext, cosines:
         row[INDEX["asks_definition"]] = float(profile.asks("definition"))
         row[INDEX["period_match"]] = float(profile.asks("deadline") and bool(PERIOD.search(text)))
         row[INDEX["number_match"]] = float(profile.asks("amount") and bool(NUMBER.search(text)))
-        row[INDEX["quantity_missing"]] = float(asks_quantity and not holds_quantity(text))
+        row[INDEX["quantity_missing"]] = float(profile.asks_quantity and not holds_quantity(text))
         row[INDEX["unit_missing"]] = float(profile.unit is not None and not holds_unit(text, profile.unit))
         row[INDEX["responsible_match"]] = float(profile.asks("responsible") and bool(RESPONSIBLE.search(text)))
         row[INDEX["modal_match"]] = float(profile.asks("may_must") and bool(MODAL.search(text)))

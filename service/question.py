@@ -73,6 +73,11 @@ class QuestionProfile:
     def asks(self, kind: str) -> bool:
         return kind in self.types
 
+    @property
+    def asks_quantity(self) -> bool:
+        """It asks for an amount, a period, a date or a frequency ("kiek?", "per kiek laiko?", "kaip dažnai?")."""
+        return self.asks("amount") or self.asks("deadline")
+
 
 def profile(question: str) -> QuestionProfile:
     folded = " ".join(fold(question).split())

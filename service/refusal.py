@@ -120,12 +120,11 @@ def on_named_principle(principle: str | None, best: Candidate, documents, asks_q
     the EQUASS material on that principle: what a newcomer asking it wants to read. Not when the
     question asks for an amount, a period or a frequency (``asks_quantity``: "Kaip dažnai pagal
     personalo principą turi vykti intervizijos?", "Su kiek partnerių mažiausiai… pagal partnerystės
-    principą?"), nor for a number the quote does not give: the material on a principle is no answer
-    to that by itself, and the refusal model decides as for any other question."""
-    features = best.features
-    lacks_number = features is not None and bool(features[INDEX["quantity_missing"]] or features[INDEX["unit_missing"]])
-    return (principle is not None and documents[best.document_id].kind == "equass" and not lacks_number
-            and not asks_quantity and best.chunk.principles.get(principle, 0.0) >= TAG_THRESHOLD)
+    principą?"), nor when the quote lacks a count in the unit asked ("kiek narių"): the material on a
+    principle is no answer to that by itself, and the refusal model decides as for any other question."""
+    lacks_unit = best.features is not None and bool(best.features[INDEX["unit_missing"]])
+    return (principle is not None and documents[best.document_id].kind == "equass" and not asks_quantity
+            and not lacks_unit and best.chunk.principles.get(principle, 0.0) >= TAG_THRESHOLD)
 
 
 # A year ("2025 metais", "in 2018"): the question asks about that year.
