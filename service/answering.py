@@ -28,8 +28,8 @@ from service.language import is_english
 from service.query_adapter import QueryAdapter
 from service.question import QuestionProfile, profile
 from service.quote_selection import MAX_QUOTES, answer_pool, choose, spans
-from service.refusal import (contact_unquoted, names_as_principle, on_named_principle, refusal_row, should_refuse,
-                             unknown_names, years_unquoted)
+from service.refusal import (contact_unquoted, names_as_principle, on_named_principle, principle_material_first,
+                             refusal_row, should_refuse, unknown_names, years_unquoted)
 from service.rescoring import AnswerModel, check_rows, load_model
 from service.schemas import DocumentSummary, Quote
 from service.spoken import full_infinitives
@@ -115,7 +115,7 @@ class Evidence:
     resolved: Resolved
     profile: QuestionProfile
     hits: list[Hit]
-    candidates: list[Candidate]  # most probable first
+    candidates: list[Candidate]  # most probable first (the material on a named principle first of all)
     own_documents: frozenset[str]
     unknown_names: int
     # The EQUASS principle the question names as a principle ("pagal etikos principą"), if one; a
@@ -257,8 +257,9 @@ class Answerer:
                    else unknown_names(question, self.document_frequency, analyze_query))
         if principle is NOT_READ:  # the caller has not looked for a named principle yet
             principle = principle_named(question)
-        return Evidence(resolved, question_profile, hits, candidates, own_documents, unknown,
-                        principle.id if principle and names_as_principle(question, principle) else None)
+        named = principle.id if principle and names_as_principle(question, principle) else None
+        candidates = principle_material_first(candidates, named, self.engine.index.documents)
+        return Evidence(resolved, question_profile, hits, candidates, own_documents, unknown, named)
 
     def spelled_out(self, question: str) -> str:
         """The question with spoken spellings written out as the documents spell them ("pranešt")."""

@@ -14,7 +14,8 @@ place or body no source ever mentions ("Šiaulių centro direktorius") cannot be
 can one about a year ("2025 metais") or asking for a phone number or an e-mail address by quotes
 that never give it; and a question that names an EQUASS principle as a principle ("pagal etikos
 principą") is answered when its best quote is the EQUASS material on that principle, unless it
-asks for an amount, a period or a frequency ("kaip dažnai pagal personalo principą…").
+asks for an amount, a period or a frequency ("kaip dažnai pagal personalo principą…"); for such a
+question that material is ranked before the EQUASS overview that names all ten principles.
 """
 
 import re
@@ -123,8 +124,36 @@ def on_named_principle(principle: str | None, best: Candidate, documents, asks_q
     principą?"), nor when the quote lacks a count in the unit asked ("kiek narių"): the material on a
     principle is no answer to that by itself, and the refusal model decides as for any other question."""
     lacks_unit = best.features is not None and bool(best.features[INDEX["unit_missing"]])
-    return (principle is not None and documents[best.document_id].kind == "equass" and not asks_quantity
-            and not lacks_unit and best.chunk.principles.get(principle, 0.0) >= TAG_THRESHOLD)
+    return (principle is not None and is_principle_material(best, principle, documents) and not asks_quantity
+            and not lacks_unit)
+
+
+def is_principle_material(candidate: Candidate, principle: str, documents) -> bool:
+    """The candidate is EQUASS material on this principle (tagged with it), not only naming it."""
+    return (documents[candidate.document_id].kind == "equass"
+            and candidate.chunk.principles.get(principle, 0.0) >= TAG_THRESHOLD)
+
+
+# How far down the ranking the material on a named principle is looked for.
+PRINCIPLE_MATERIAL_WITHIN = 3
+
+
+def principle_material_first(ranked: list[Candidate], principle: str | None, documents) -> list[Candidate]:
+    """For a question naming an EQUASS principle, the material on that principle before other EQUASS
+    text: the overview that lists all ten principles by name ("lyderystė, personalas, teisės…")
+    matches any of them, and outranked the leadership principle's list of documents for "Kokius
+    dokumentus turėtume turėti pagal EQUASS lyderystės principą?". When the most probable
+    candidate is EQUASS text that is not on the principle and one of the next few is, that one
+    goes first; laws and the organisation's own documents keep their place."""
+    if principle is None or not ranked:
+        return ranked
+    best = ranked[0]
+    if documents[best.document_id].kind != "equass" or is_principle_material(best, principle, documents):
+        return ranked
+    for i, candidate in enumerate(ranked[1:PRINCIPLE_MATERIAL_WITHIN], start=1):
+        if is_principle_material(candidate, principle, documents):
+            return [candidate] + ranked[:i] + ranked[i + 1:]
+    return ranked
 
 
 # A year ("2025 metais", "in 2018"): the question asks about that year.

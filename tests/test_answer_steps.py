@@ -358,3 +358,26 @@ def test_a_named_principle_answers_what_it_asks_not_an_amount_or_a_period():
     assert on_named_principle("staff", best, documents)  # "Ką reiškia personalo principas?"
     # "Kaip dažnai pagal personalo principą turi vykti intervizijos?"
     assert not on_named_principle("staff", best, documents, asks_quantity=True)
+
+
+def test_the_material_on_a_named_principle_goes_before_the_overview_that_names_all_ten():
+    from types import SimpleNamespace
+
+    from ingest.principles import TAG_THRESHOLD
+    from service.refusal import principle_material_first
+
+    def candidate(document_id, principles):
+        return SimpleNamespace(document_id=document_id, chunk=SimpleNamespace(principles=principles))
+
+    documents = {"equass-assurance": SimpleNamespace(kind="equass"), "equass-leadership": SimpleNamespace(kind="equass"),
+                 "lt-law": SimpleNamespace(kind="law")}
+    overview = candidate("equass-assurance", {"leadership": TAG_THRESHOLD / 2})
+    leadership = candidate("equass-leadership", {"leadership": TAG_THRESHOLD})
+    law = candidate("lt-law", {})
+    # "Kokius dokumentus turėtume turėti pagal EQUASS lyderystės principą?"
+    assert principle_material_first([overview, law, leadership], "leadership", documents) == [leadership, overview, law]
+    # No principle named, or a law ranked first: the ranking stays.
+    assert principle_material_first([overview, leadership], None, documents) == [overview, leadership]
+    assert principle_material_first([law, overview, leadership], "leadership", documents) == [law, overview, leadership]
+    # Only the first few are looked at.
+    assert principle_material_first([overview, law, law, leadership], "leadership", documents)[0] is overview
