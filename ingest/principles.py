@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.analyzer import analyze_query
+from ingest.analyzer import analyze_document, analyze_query
 
 
 @dataclass(frozen=True)
@@ -264,8 +264,24 @@ def combine(dense: np.ndarray, keywords: np.ndarray, weight: float = DENSE_WEIGH
     return weight * dense_part + (1 - weight) * keyword_part
 
 
+# A text naming at least this many of the ten principles lists them (the EQUASS overview).
+ALL_BUT = 8
+
+
+def names_all_principles(text: str) -> bool:
+    """The text names (nearly) all ten EQUASS principles: a list of them."""
+    terms = set(analyze_document(text))
+    return sum(1 for p in PRINCIPLES if set(analyze_query(p.name_lt)) <= terms) >= ALL_BUT
+
+
 def principle_named(question: str) -> Principle | None:
     """The principle a question names ("etikos principą", "participation"), if exactly one."""
+    named = principles_named(question)
+    return named[0] if len(named) == 1 else None
+
+
+def principles_named(question: str) -> list[Principle]:
+    """The principles a question names, by their names and the other words for them."""
     low = question.lower()
     terms = set(analyze_query(question))
     named = []
@@ -275,4 +291,4 @@ def principle_named(question: str) -> Principle | None:
             if (name_terms and name_terms <= terms) or (" " in name and name in low):
                 named.append(principle)
                 break
-    return named[0] if len(named) == 1 else None
+    return named

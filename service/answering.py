@@ -28,8 +28,9 @@ from service.language import is_english
 from service.query_adapter import QueryAdapter
 from service.question import QuestionProfile, profile
 from service.quote_selection import MAX_QUOTES, answer_pool, choose, spans
-from service.refusal import (contact_unquoted, names_as_principle, on_named_principle, principle_material_first,
-                             refusal_row, should_refuse, unknown_names, years_unquoted)
+from service.refusal import (ALL_PRINCIPLES, about_all_principles, contact_unquoted, names_as_principle,
+                             on_named_principle, principle_material_first, refusal_row, should_refuse,
+                             unknown_names, years_unquoted)
 from service.rescoring import AnswerModel, check_rows, load_model
 from service.schemas import DocumentSummary, Quote
 from service.spoken import full_infinitives
@@ -118,7 +119,8 @@ class Evidence:
     candidates: list[Candidate]  # most probable first (the material on a named principle first of all)
     own_documents: frozenset[str]
     unknown_names: int
-    # The EQUASS principle the question names as a principle ("pagal etikos principą"), if one; a
+    # The EQUASS principle the question names as a principle ("pagal etikos principą"), if one, or
+    # ALL_PRINCIPLES when it asks about them together ("Kokie yra EQUASS principai?"); a
     # name alone ("etikos komisijoje", "kliento teises") does not make the question about it.
     principle: str | None = None
 
@@ -233,10 +235,19 @@ class Answerer:
 
         content = self.content_terms(resolved)
         keys = self.content_keys(resolved, content)
+        if principle is NOT_READ:  # the caller has not looked for a named principle yet
+            principle = principle_named(question)
+        named = (principle.id if principle and names_as_principle(question, principle)
+                 else ALL_PRINCIPLES if about_all_principles(question) else None)
+        rows = []
         if question_profile.asks("definition") or len(content) <= DEFINITION_MAX_TERMS:
+            rows += self.builder.defined_in(keys)
+        if named == ALL_PRINCIPLES:  # the list of them, however the question's words rank it
+            rows += self.builder.principle_lists()
+        known = {c.row for c in candidates}
+        rows = [row for row in dict.fromkeys(rows) if row not in known]
+        if rows:
             by_chunk = {h.chunk.chunk_id: h for h in hits}
-            known = {c.row for c in candidates}
-            rows = [row for row in self.builder.defined_in(keys) if row not in known]
             candidates += self.builder.definition_candidates(rows, by_chunk, self.unretrieved_hit(search_vector))
         context = QuestionContext(question_profile, content, keys, {t: self.idf(t) for t in content}, own_documents,
                                   frozenset(resolved.focus_documents), resolved.follow_up)
@@ -255,9 +266,6 @@ class Answerer:
         # Lithuanian one naming a place no source mentions, about something the sources do not hold.
         unknown = (int(untranslated_share(resolved.question) >= UNTRANSLATED_LIMIT) if resolved.english
                    else unknown_names(question, self.document_frequency, analyze_query))
-        if principle is NOT_READ:  # the caller has not looked for a named principle yet
-            principle = principle_named(question)
-        named = principle.id if principle and names_as_principle(question, principle) else None
         candidates = principle_material_first(candidates, named, self.engine.index.documents)
         return Evidence(resolved, question_profile, hits, candidates, own_documents, unknown, named)
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from ingest.analyzer import token_keys
 from ingest.index_store import Index
+from ingest.principles import names_all_principles
 from ingest.quote_units import FORMS, definition_term
 from ingest.records import Chunk, Hit
 
@@ -54,6 +55,7 @@ class CandidateBuilder:
     def __init__(self, index: Index):
         self.index = index
         self._definitions: dict[int, tuple[frozenset[str], ...]] | None = None
+        self._principle_lists: list[int] | None = None
 
     def definitions(self) -> dict[int, tuple[frozenset[str], ...]]:
         """Unit row -> the words of the term it defines, for every definition unit."""
@@ -65,6 +67,15 @@ class CandidateBuilder:
                     found[row] = keys
             self._definitions = found
         return self._definitions
+
+    def principle_lists(self) -> list[int]:
+        """Rows of EQUASS units that name all ten principles (the overview's list of them)."""
+        if self._principle_lists is None:
+            index = self.index
+            equass = {c.chunk_id for c in index.chunks if index.documents[c.document_id].kind == "equass"}
+            self._principle_lists = [row for row in range(len(index.quote_spans))
+                                     if int(index.quote_spans[row][0]) in equass and names_all_principles(self.text(row))]
+        return self._principle_lists
 
     def text(self, row: int) -> str:
         chunk_id, start, end, _ = (int(v) for v in self.index.quote_spans[row])
@@ -82,7 +93,8 @@ class CandidateBuilder:
         return [self.candidate(hit, row) for hit in hits for row in self.index.quote_rows(hit.chunk.chunk_id)]
 
     def definition_candidates(self, rows: list[int], hits_by_chunk: dict[int, Hit], make_hit) -> list[Candidate]:
-        """Candidates of definitions found by their term, whether search returned their passage or not."""
+        """Candidates of units found otherwise than by search (a definition by its term, the list of
+        the principles), whether search returned their passage or not."""
         found = []
         for row in rows:
             chunk_id = int(self.index.quote_spans[row][0])

@@ -33,7 +33,8 @@ FEATURES: tuple[str, ...] = (
 )
 INDEX = {name: i for i, name in enumerate(FEATURES)}
 
-NUMBER = re.compile(r"\d|\b(vien|dvie|dviej|du\b|dvi\b|trej|trij|tris|trys|keturi|penki|šeši|septyni|aštuoni|devyni|dešimt"
+NUMBER = re.compile(r"\d|\b(vien|dvie|dviej|du\b|dvi\b|trej|trij|tris|trys|keturi|penki|šeši|septyni|aštuoni|devyni|dešimt|dešimč"
+                    r"|\w+dešimt"
                     r"|dvylik|pusę|pusės|procent)", re.IGNORECASE)
 PERIOD = re.compile(r"(dien|savait|mėnes|mėnuo|metų|metus|metai|kasmet|valand|kartą per|kartus per|kadencij"
                     r"|terminas|termino|per\s+\d|iki\s+\d|ne vėliau|nedelsiant|galioja)", re.IGNORECASE)
@@ -46,7 +47,7 @@ RESPONSIBLE = re.compile(r"(atsaking|atsako|užtikrina|organizuoja|tvirtina|skir
 NOT_A_QUANTITY = re.compile(r"(?m)^\s*\d+[.)]|\b\d+\)|\b\d+[¹²³⁴⁵⁶⁷⁸⁹]*\s+(straipsn|dal|punkt|papunk|skyri|skirsn|pried)\w*"
                             r"|\bNr\.\s*\S+|\b\d{4}/\d+")
 QUANTITY = re.compile(r"\d|\b(vien[aąo]s?|vieną|du|dvi|dviej\w+|dvej\w+|trys|tris|trij\w+|trej\w+|keturi\w*|penki\w*"
-                      r"|šeši\w*|septyni\w*|aštuoni\w*|devyni\w*|dešimt\w*|dvylik\w*|pus[ęė]s?|pusmet\w*|procent\w*"
+                      r"|šeši\w*|septyni\w*|aštuoni\w*|devyni\w*|\w*dešimt\w*|dešimč\w*|dvylik\w*|pus[ęė]s?|pusmet\w*|procent\w*"
                       r"|kasmet\w*|kasdien\w*|kas\s+(mėnesį|savaitę|ketvirtį|pusmetį|metus)|kartą|nedelsiant|ne vėliau|ne rečiau"
                       r"|tuoj pat|iš karto|reguliar\w*|periodišk\w*|pagal poreikį|kiekvien\w+|valand\w*"
                       r"|(pirm|antr|treči|ketvirt|penkt|šešt|sekm)adien\w*|sausio|vasario|kovo|balandžio|gegužės|birželio"
@@ -54,7 +55,7 @@ QUANTITY = re.compile(r"\d|\b(vien[aąo]s?|vieną|du|dvi|dviej\w+|dvej\w+|trys|t
                       re.IGNORECASE)
 # A count next to the unit the question asks in: "per 30 dienų", "vieną kartą per metus", "trejus metus".
 COUNT = (r"(\d+|vien\w*|du|dvi|dviej\w*|dvej\w*|trys|tris|trij\w*|trej\w*|keturi\w*|ketver\w*|penki\w*|penker\w*"
-         r"|sesi\w*|seser\w*|septyni\w*|septyner\w*|astuoni\w*|astuoner\w*|devyni\w*|devyner\w*|desimt\w*|dvylik\w*"
+         r"|sesi\w*|seser\w*|septyni\w*|septyner\w*|astuoni\w*|astuoner\w*|devyni\w*|devyner\w*|\w*desimt\w*|desimc\w*|dvylik\w*"
          r"|pus\w*|kelis|keleri\w*)")
 LENGTH_OF_TIME = re.compile(r"\b" + COUNT + r"\s+(\S+\s+){0,2}?("
                             + "|".join(beginning for unit in TIME_UNITS for beginning in UNITS[unit]) + ")")

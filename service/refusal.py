@@ -25,7 +25,7 @@ import numpy as np
 from babel import Locale
 
 from ingest.analyzer import fold
-from ingest.principles import TAG_THRESHOLD, Principle
+from ingest.principles import TAG_THRESHOLD, Principle, names_all_principles, principles_named
 from service.candidates import Candidate
 from service.features import INDEX
 
@@ -128,10 +128,27 @@ def on_named_principle(principle: str | None, best: Candidate, documents, asks_q
             and not lacks_unit)
 
 
+# What ``Evidence.principle`` holds for a question about the EQUASS principles as a whole.
+ALL_PRINCIPLES = "all"
+
+
+def about_all_principles(question: str) -> bool:
+    """"Kokie yra EQUASS principai?", "What are the EQUASS principles?", "Kiek principų turi EQUASS?":
+    the question asks about EQUASS's principles together, naming none of them. Other principles
+    ("kokiais principais vadovaujasi socialinis darbuotojas", the law's) are not EQUASS's."""
+    folded = fold(question)
+    return "equass" in folded and "princip" in folded and not principles_named(question)
+
+
 def is_principle_material(candidate: Candidate, principle: str, documents) -> bool:
-    """The candidate is EQUASS material on this principle (tagged with it), not only naming it."""
-    return (documents[candidate.document_id].kind == "equass"
-            and candidate.chunk.principles.get(principle, 0.0) >= TAG_THRESHOLD)
+    """The candidate is EQUASS material on this principle (tagged with it), not only naming it; for
+    ``ALL_PRINCIPLES``, EQUASS text that names them all."""
+    document = documents[candidate.document_id]
+    if document.kind != "equass":
+        return False
+    if principle == ALL_PRINCIPLES:
+        return names_all_principles(document.text[candidate.start:candidate.end])
+    return candidate.chunk.principles.get(principle, 0.0) >= TAG_THRESHOLD
 
 
 # How far down the ranking the material on a named principle is looked for.
@@ -144,13 +161,16 @@ def principle_material_first(ranked: list[Candidate], principle: str | None, doc
     matches any of them, and outranked the leadership principle's list of documents for "Kokius
     dokumentus turėtume turėti pagal EQUASS lyderystės principą?". When the most probable
     candidate is EQUASS text that is not on the principle and one of the next few is, that one
-    goes first; laws and the organisation's own documents keep their place."""
+    goes first; laws and the organisation's own documents keep their place. The list that names all
+    ten principles is looked for among all candidates ("isvardink visus equass principus" typed
+    without diacritics ranks it lower): nothing else names them all."""
     if principle is None or not ranked:
         return ranked
     best = ranked[0]
     if documents[best.document_id].kind != "equass" or is_principle_material(best, principle, documents):
         return ranked
-    for i, candidate in enumerate(ranked[1:PRINCIPLE_MATERIAL_WITHIN], start=1):
+    within = len(ranked) if principle == ALL_PRINCIPLES else PRINCIPLE_MATERIAL_WITHIN
+    for i, candidate in enumerate(ranked[1:within], start=1):
         if is_principle_material(candidate, principle, documents):
             return [candidate] + ranked[:i] + ranked[i + 1:]
     return ranked

@@ -381,3 +381,36 @@ def test_the_material_on_a_named_principle_goes_before_the_overview_that_names_a
     assert principle_material_first([law, overview, leadership], "leadership", documents) == [law, overview, leadership]
     # Only the first few are looked at.
     assert principle_material_first([overview, law, law, leadership], "leadership", documents)[0] is overview
+
+
+def test_a_question_about_the_equass_principles_together_is_answered_by_the_list_of_all_ten():
+    from types import SimpleNamespace
+
+    from ingest.principles import names_all_principles
+    from service.refusal import ALL_PRINCIPLES, about_all_principles, is_principle_material
+
+    for question in ("Kokie yra EQUASS principai?", "isvardink visus equass principus", "What are the EQUASS principles?"):
+        assert about_all_principles(question)
+    # The law's principles of social work are not EQUASS's; a question naming one principle, or
+    # two, is about those.
+    assert not about_all_principles("Kokiais principais vadovaujasi socialinis darbuotojas?")
+    assert not about_all_principles("Ką reiškia EQUASS etikos principas?")
+    assert not about_all_principles("Kaip pagal EQUASS orientacijos į asmenį principą parenkami darbuotojų metodai?")
+    overview = ("EQUASS Assurance grindžiamas dešimčia kokybės principų: lyderystė, personalas, teisės, etika, "
+                "partnerystė, dalyvavimas, orientacija į asmenį, kompleksiškumas, orientacija į rezultatus ir "
+                "nuolatinis gerinimas.")
+    assert names_all_principles(overview)
+    assert not names_all_principles("Lyderystė ir personalas yra du iš principų.")
+    documents = {"equass-assurance": SimpleNamespace(kind="equass", text=overview),
+                 "policy": SimpleNamespace(kind="organization", text=overview)}
+    assert is_principle_material(SimpleNamespace(document_id="equass-assurance", start=0, end=len(overview)),
+                                 ALL_PRINCIPLES, documents)
+    assert not is_principle_material(SimpleNamespace(document_id="policy", start=0, end=len(overview)),
+                                     ALL_PRINCIPLES, documents)
+
+
+def test_a_count_in_words_is_a_count():
+    from service.features import holds_quantity, holds_unit
+    assert holds_unit("EQUASS Assurance grindžiamas dešimčia kokybės principų", "princip")
+    assert holds_unit("Skundas išnagrinėjamas per dvidešimt dienų.", "dien")
+    assert holds_quantity("Pagrindą sudaro dešimties principų rinkinys.")

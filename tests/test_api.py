@@ -92,6 +92,15 @@ def test_answer_names_its_source_and_quotes_it(client):
     assert "„" in answer["answer"] and "“" in answer["answer"]
 
 
+@pytest.mark.parametrize("question", ["Kokie yra EQUASS principai?", "isvardink visus equass principus"])
+def test_a_newcomer_asking_for_the_principles_gets_all_ten(client, question):
+    answer = ask(client, question)
+    assert not answer["abstained"], answer["answer"]
+    first = answer["quotes"][0]["text"]
+    for name in ("lyderystė", "personalas", "partnerystė", "orientacija į rezultatus", "nuolatinis gerinimas"):
+        assert name in first
+
+
 @pytest.mark.parametrize("question", [
     "Koks rytoj bus oras Vilniuje?",
     "Kiek kainuoja pietūs valgykloje?",
