@@ -8,6 +8,7 @@ threshold are tuned on evaluation/data/principle_labels.jsonl (``python -m evalu
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -268,8 +269,10 @@ def combine(dense: np.ndarray, keywords: np.ndarray, weight: float = DENSE_WEIGH
 ALL_BUT = 8
 
 
+@lru_cache(maxsize=4096)
 def names_all_principles(text: str) -> bool:
-    """The text names (nearly) all ten EQUASS principles: a list of them."""
+    """The text names (nearly) all ten EQUASS principles: a list of them. Cached: the candidate
+    builder reads every EQUASS unit once, and the answer step asks again of the units it weighs."""
     terms = set(analyze_document(text))
     return sum(1 for p in PRINCIPLES if set(analyze_query(p.name_lt)) <= terms) >= ALL_BUT
 
