@@ -33,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="answers/retrieval: which part of the gold set (default: tune and test side by side)")
     parser.add_argument("--errors", action="store_true", help="answers: list the questions answered wrongly or refused")
     parser.add_argument("--json", type=Path, default=None, help="answers: also write the summary to this file")
+    parser.add_argument("--gold", type=Path, default=None,
+                        help="answers: the questions of this file (gold.jsonl's format), all of them, instead of the gold set's parts "
+                             "(for the fresh questions in neither part, evaluation/data/fresh-*.jsonl)")
     parser.add_argument("--sweep", action="store_true", help="retrieval: sweep the dense weight; principles: sweep the tagger")
     parser.add_argument("--threshold", type=float, default=None,
                         help="answers: answer at this refusal-model probability instead of the fitted threshold "
@@ -146,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     answerer = Answerer(engine, Coverage(engine))
     if args.threshold is not None:
         answerer.model.answer_threshold = args.threshold
+    if args.gold is not None:
+        report(answerer, load_gold(args.gold), f"Answers, {args.gold.name}", show_errors=args.errors, json_path=args.json)
+        return 0
     for split in splits:
         json_path = args.json.with_name(f"{args.json.stem}-{split}{args.json.suffix}") if args.json and len(splits) > 1 else args.json
         report(answerer, load_gold(split=split), f"Answers, {split} questions", show_errors=args.errors, json_path=json_path)
