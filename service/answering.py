@@ -90,6 +90,10 @@ def term_statistics(index, rows: np.ndarray | None = None) -> tuple[dict[str, in
     return {term: int(frequencies[i]) for term, i in lexical.vocab_dict.items() if i < len(frequencies)}, count
 
 
+# A refusal's reason: the question is about the asker's own organisation and none is chosen.
+CHOOSE_ORGANIZATION = "choose_organization"
+
+
 @dataclass
 class Answer:
     answer: str
@@ -100,6 +104,8 @@ class Answer:
     # With a refusal: the passages nearest to the question, shown as places to read, not as an answer.
     nearest: list[Quote] = field(default_factory=list)
     signals: dict = field(default_factory=dict)
+    # Why a refusal is given, when it is not that the documents hold no answer (CHOOSE_ORGANIZATION).
+    refusal: str | None = None
 
     def turn(self) -> Turn:
         """The turn a follow-up is read against. Its documents in focus are those quoted, or after a
@@ -155,6 +161,9 @@ class Answerer:
         self.rows_of = lru_cache(maxsize=1024)(lambda documents: self.searcher.rows_of(set(documents)))
         settings = engine.settings
         self.verifier = get_verifier(settings.model, settings.query_threads)
+        # Organisations with documents of their own in the index (not the shared EQUASS texts and laws).
+        self.owning_organizations = frozenset(d.organization for d in engine.index.documents.values()
+                                              if not d.shared and d.organization)
         # Check scores kept by (question, document, start, end): training re-weighs the same
         # questions many times and sets a dict here; the service checks every question afresh.
         self.checked: dict[tuple[str, str, int, int], float] | None = None
@@ -382,7 +391,18 @@ class Answerer:
         if should_refuse(probability, model.answer_threshold, evidence.unknown_names, named_principle, detail_unquoted):
             nearest = [] if evidence.unknown_names else self.nearest_passages(pool)
             return self.abstain(resolved, evidence.hits, signals, nearest)
+        if self.needs_organization(evidence, quotes):
+            return self.abstain(resolved, evidence.hits, signals, self.nearest_passages(pool), choose_organization=True)
         return Answer(compose(quotes, resolved.english), False, quotes, resolved=resolved, signals=signals)
+
+    def needs_organization(self, evidence: Evidence, quotes: list[Quote]) -> bool:
+        """The question is about the asker's own organisation ("Kokia mūsų centro misija?"), none is
+        chosen or named, and the answer would be another organisation's own text: with several
+        organisations' documents indexed, quoting one of them as "ours" would answer for a stranger."""
+        if not evidence.profile.own_organization or evidence.resolved.organization or len(self.owning_organizations) < 2:
+            return False
+        documents = self.engine.index.documents
+        return any(not documents[q.document_id].shared for q in quotes[:1])
 
     def quotes_of(self, chosen: list[Candidate], whole_lists: bool = False) -> list[Quote]:
         documents = self.engine.index.documents
@@ -405,15 +425,24 @@ class Answerer:
         if not covering:
             return None
         quotes = [self.principle_coverage.quotes(c, 1)[0] for c in covering]
+        # Asked for an organisation whose own documents do not cover it: the coverage table's gap,
+        # said first, so that a law or the EQUASS text is not taken for the organisation's policy.
+        gap = resolved.organization is not None and all(c.document.shared for c in covering)
         if resolved.english:
-            intro = f"The principle “{principle.name_en}” is covered by these documents:"
+            intro = (f"No document of “{resolved.organization}” covers the principle “{principle.name_en}”: it is a gap. "
+                     "Among the shared documents, it is covered by:" if gap
+                     else f"The principle “{principle.name_en}” is covered by these documents:")
         else:
-            intro = f"Principą „{principle.name_lt}“ apima šie dokumentai:"
+            intro = (f"Organizacijos „{resolved.organization}“ dokumentuose principo „{principle.name_lt}“ neradau – tai "
+                     "spraga. Iš bendrų dokumentų jį apima:" if gap
+                     else f"Principą „{principle.name_lt}“ apima šie dokumentai:")
         return Answer(f"{intro}\n\n{compose(quotes, resolved.english)}", False, quotes, resolved=resolved,
                       signals={"principle": principle.id})
 
-    def abstain(self, resolved: Resolved, hits: list[Hit], signals: dict, nearest: list[Quote] = ()) -> Answer:
+    def abstain(self, resolved: Resolved, hits: list[Hit], signals: dict, nearest: list[Quote] = (),
+                choose_organization: bool = False) -> Answer:
         documents = list(dict.fromkeys([q.document_id for q in nearest] + [hit.chunk.document_id for hit in hits]))[:3]
         suggestions = [s for s in (self.engine.summary_of(d) for d in documents) if s]
-        return Answer(abstention_text(suggestions, resolved.english, bool(nearest)), True, [], suggestions, resolved,
-                      nearest=list(nearest), signals=signals)
+        text = abstention_text(suggestions, resolved.english, bool(nearest), choose_organization)
+        return Answer(text, True, [], suggestions, resolved, nearest=list(nearest), signals=signals,
+                      refusal=CHOOSE_ORGANIZATION if choose_organization else None)

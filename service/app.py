@@ -246,7 +246,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        for q in result.quotes]
         turn.scope = allowed.organization or turn.organization
         conversation_id = store.append(body.conversation_id, turn, caller.owner)
-        if result.abstained:
+        if result.abstained and result.refusal is None:  # a question waiting for its organisation is no gap
             feedback_api.keep_unanswered(request, turn.scope, body.question, REFUSED)
         return AskResponse(
             conversation_id=conversation_id,
@@ -257,6 +257,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             suggestions=[Suggestion(document_id=s.document_id, title=s.title, organization=s.organization, url=s.url)
                          for s in result.suggestions],
             nearest=result.nearest,
+            refusal=result.refusal,
         )
 
     @app.get("/api/documents", response_model=DocumentList, tags=["documents"],

@@ -105,6 +105,10 @@ class AskResponse(BaseModel):
     suggestions: list[Suggestion] = Field([], description="Where to look when the answer was not found")
     nearest: list[Quote] = Field([], description="With a refusal: the passages nearest to the question, exact like "
                                                  "quotes, to read; they are not an answer")
+    refusal: str | None = Field(None, description="With a refusal, its reason when it is not that the documents hold no "
+                                                  "answer: 'choose_organization' (the question is about the asker's own "
+                                                  "organisation, none is chosen, and what was found is one organisation's "
+                                                  "own document)")
 
 
 class FeedbackRequest(BaseModel):

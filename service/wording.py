@@ -23,9 +23,18 @@ def compose(quotes: list[Quote], english: bool) -> str:
     return "\n\n".join(f"Dokumente „{q.title}“{source_details(q)} rašoma: „{q.text}“" for q in quotes)
 
 
-def abstention_text(suggestions: list[DocumentSummary], english: bool, nearest: bool = False) -> str:
-    """A plain refusal; with nearest passages it says they are places to read, not an answer."""
+def abstention_text(suggestions: list[DocumentSummary], english: bool, nearest: bool = False,
+                    choose_organization: bool = False) -> str:
+    """A plain refusal; with nearest passages it says they are places to read, not an answer. With
+    ``choose_organization`` it says why: the question is about the asker's own organisation, none
+    is chosen, and what was found is one organisation's own text."""
     titles = "; ".join(s.title for s in suggestions)
+    if choose_organization:
+        if english:
+            return ("You asked about your own organisation, but none is chosen, and what I found is one "
+                    "organisation's own document. Choose your organisation and ask again; the nearest passages are below.")
+        return ("Klausiate apie savo organizaciją, bet ji nepasirinkta, o radau tik vienos organizacijos dokumentą. "
+                "Pasirinkite savo organizaciją ir paklauskite dar kartą; artimiausios vietos – žemiau.")
     if english:
         text = "I did not find an answer in the documents provided."
         if nearest:

@@ -101,6 +101,19 @@ def test_a_newcomer_asking_for_the_principles_gets_all_ten(client, question):
         assert name in first
 
 
+def test_our_centre_without_an_organisation_asks_for_one_instead_of_quoting_another_centre(client):
+    # Four centres' own documents are indexed: "mūsų centro misija" is only one of them if the asker
+    # says which. Chosen, the same question is answered from that centre's policy.
+    answer = ask(client, "Kokia mūsų centro misija?")
+    assert answer["abstained"] and answer["quotes"] == []
+    assert answer["answer"].startswith("Klausiate apie savo organizaciją, bet ji nepasirinkta")
+    assert answer["refusal"] == "choose_organization"
+    assert answer["nearest"][0]["document_id"] == "kaunas-kokybes-politika"
+    chosen = ask(client, "Kokia mūsų centro misija?", organization="Kauno rajono socialinių paslaugų centras")
+    assert not chosen["abstained"]
+    assert "Centro misija" in chosen["quotes"][0]["text"]
+
+
 @pytest.mark.parametrize("question", [
     "Koks rytoj bus oras Vilniuje?",
     "Kiek kainuoja pietūs valgykloje?",

@@ -54,6 +54,22 @@ def test_principle_question_is_answered_from_coverage(client):
     assert not project["answer"].startswith("The principle")
 
 
+def test_a_principle_the_organisation_does_not_cover_is_answered_as_a_gap(client):
+    organization = "Kauno rajono socialinių paslaugų centras"
+    gaps = {g["principle"] for g in client.get("/api/coverage").json()["gaps"]
+            if g["organization"] == organization and g["status"] == "missing"}
+    assert "comprehensiveness" in gaps
+    answer = client.post("/api/ask", json={"question": "Kuri mūsų politika apima kompleksiškumo principą?",
+                                           "organization": organization}).json()
+    assert answer["answer"].startswith(f"Organizacijos „{organization}“ dokumentuose principo „Kompleksiškumas“ "
+                                       "neradau – tai spraga.")
+    assert all(q["organization"] != organization for q in answer["quotes"])
+    covered = client.post("/api/ask", json={"question": "Kuri mūsų politika apima etikos principą?",
+                                            "organization": organization}).json()
+    assert covered["answer"].startswith("Principą „Etika“ apima šie dokumentai:")
+    assert covered["quotes"][0]["organization"] == organization
+
+
 def test_onboarding_has_ten_steps(client):
     steps = client.get("/api/onboarding", params={"organization": ORGANIZATION}).json()["steps"]
     assert [s["step"] for s in steps] == list(range(1, 11))

@@ -173,6 +173,18 @@ def test_abstention_looks_different_from_an_answer(live_server, page):
     assert not page.errors
 
 
+def test_a_question_the_service_cannot_read_and_one_waiting_for_an_organisation_say_why(live_server, page):
+    page.goto(live_server.url + "/")
+    # A 422 for the question itself is not the service being down.
+    expect(ask(page, "???").get_by_role("alert")).to_contain_text("parašykite klausimą žodžiais")
+    waiting = ask(page, "Kokia mūsų centro misija?").locator(".answer")
+    expect(waiting).to_have_class(re.compile(r"\babstained\b"))
+    expect(waiting).to_contain_text("Pasirinkite savo organizaciją")
+    expect(waiting.locator("blockquote").first).to_contain_text("Centro misija")
+    # The browser itself reports the 422 response; nothing else may go wrong on the page.
+    assert [e for e in page.errors if "status of 422" not in e] == []
+
+
 def test_busy_state_and_unreachable_service_in_both_languages(live_server, page):
     page.goto(live_server.url + "/")
     held = []

@@ -50,7 +50,7 @@
     var links = (response.suggestions || []).filter(function (s) { return E.safeHref(s.url); });
     var box = el("div", { class: "answer abstained" }, [
       el("p", { class: "answer-label" }, [E.t("chat.notFound")]),
-      el("p", {}, [E.t("chat.notFoundText")])
+      el("p", {}, [E.t(response.refusal === "choose_organization" ? "chat.chooseOrganization" : "chat.notFoundText")])
     ]);
     var nearest = response.nearest || [];
     if (nearest.length) {
@@ -127,8 +127,10 @@
       exchange.response = response;
       exchange.error = false;
     }, function (error) {
-      /* 422 with the known organisations: say which name is wrong, not "unreachable". */
-      exchange.error = error && error.organizations ? E.errorMessage(error, E.currentOrganization()) : true;
+      /* 422 with the known organisations: say which name is wrong, not "unreachable"; any other 422:
+       * the question itself cannot be read ("???"). */
+      exchange.error = error && error.organizations ? E.errorMessage(error, E.currentOrganization())
+        : error && error.status === 422 ? E.t("ask.invalid") : true;
     }).then(function () {
       save();
       var fresh = exchangeNode(exchange, index);

@@ -31,6 +31,8 @@
       nearest: "Artimiausios vietos dokumentuose – tai ne atsakymas, perskaitykite jas patys:", messages: "Pokalbio žinutės",
       intro: "Atsakau tik tiksliomis citatomis iš dokumentų, su nuorodomis į šaltinį.",
       notFoundText: "Pateiktuose dokumentuose atsakymo neradau.",
+      chooseOrganization: "Klausiate apie savo organizaciją, bet ši svetainė jos nenurodo, o radau tik vienos organizacijos dokumentą. Paklauskite, įvardydami organizaciją.",
+      invalid: "Šio teksto negaliu perskaityti kaip klausimo: parašykite klausimą žodžiais.",
       helpful: "Naudinga", unhelpful: "Nenaudinga", rate: "Ar atsakymas naudingas?",
       thanks: "Ačiū, įvertinimas išsaugotas.", rateFailed: "Įvertinimo išsaugoti nepavyko.",
       unknownOrganization: "Organizacija „{name}“, nurodyta šio puslapio žymos data-organization atribute, asistentui nežinoma. Svetainės administratorius turi ją pataisyti į vieną iš: {list}.",
@@ -46,6 +48,8 @@
       nearest: "The nearest passages in the documents – not an answer, read them yourself:", messages: "Conversation messages",
       intro: "I answer only with exact quotes from the documents, each linked to its source.",
       notFoundText: "I did not find an answer in the documents provided.",
+      chooseOrganization: "You asked about your own organisation, but this site does not say which, and what I found is one organisation's own document. Ask again naming the organisation.",
+      invalid: "This text cannot be read as a question: write the question in words.",
       helpful: "Helpful", unhelpful: "Not helpful", rate: "Was this answer helpful?",
       thanks: "Thank you, your rating is saved.", rateFailed: "The rating could not be saved.",
       unknownOrganization: "The organisation “{name}” in this page's data-organization attribute is unknown to the assistant. The site's administrator must change it to one of: {list}.",
@@ -192,7 +196,7 @@
     if (response.abstained) {
       var links = (response.suggestions || []).filter(function (s) { return assistantLink(s.url); });
       var box = el("div", { class: "answer abstained" }, [el("p", { class: "label" }, [t("notFound")]),
-        el("p", {}, [t("notFoundText")])]);
+        el("p", {}, [t(response.refusal === "choose_organization" ? "chooseOrganization" : "notFoundText")])]);
       var nearest = response.nearest || [];
       if (nearest.length) {
         box.appendChild(el("p", {}, [t("nearest")]));
@@ -245,6 +249,7 @@
       console.error("EQUASS assistant: " + (error.detail || "unknown organization") + " Known organizations: " + error.organizations.join("; "));
       return Promise.resolve(known);
     }
+    if (error && error.status === 422) return Promise.resolve(t("invalid"));
     if (error && error.status) return Promise.resolve(t("unreachable"));
     return fetch(new URL("healthz", base).href, { mode: "no-cors", cache: "no-store" }).then(function () {
       var origin = window.location.origin;
