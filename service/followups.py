@@ -25,17 +25,21 @@ class Resolved:
 
 
 def resolve(question: str, history: list[Turn], organization: str | None, organizations: list[str]) -> Resolved:
-    """Carry the organisation, documents and topic of earlier turns into a follow-up."""
+    """Carry the organisation, documents and topic of earlier turns into a follow-up. The
+    organisation the request chose is the scope and wins over one the question names ("Kauno
+    centro misija" asked in the Vilnius centre's widget is asked within the Vilnius centre's
+    documents and the shared ones); without one, the organisation named, then the conversation's."""
     named = mentioned_organization(question, organizations)
     previous = history[-1] if history else None
     if previous is not None and looks_like_follow_up(question):
+        chosen = organization or named or previous.organization
         return Resolved(
             question=question,
             query=f"{question} {previous.query}"[:MAX_QUERY_CHARS],
-            organization=named or previous.organization or organization,
-            focus_documents=[] if named and named != previous.organization else previous.document_ids,
+            organization=chosen,
+            focus_documents=previous.document_ids if chosen == previous.organization else [],
             english=is_english(question),
             follow_up=True,
             earlier=previous.query,
         )
-    return Resolved(question, question[:MAX_QUERY_CHARS], named or organization, [], is_english(question), False)
+    return Resolved(question, question[:MAX_QUERY_CHARS], organization or named, [], is_english(question), False)

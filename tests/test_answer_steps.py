@@ -84,6 +84,19 @@ def test_a_new_topic_is_not_a_follow_up():
     assert not resolve("Kas yra socialinė globa?", [earlier], None, []).follow_up
 
 
+def test_the_organisation_a_request_chose_is_the_scope_whatever_the_question_names():
+    kaunas, vilnius = "Kauno rajono socialinių paslaugų centras", "Vilniaus miesto socialinės paramos centras"
+    organizations = [kaunas, vilnius]
+    assert resolve("Kokia Kauno centro misija?", [], None, organizations).organization == kaunas
+    assert resolve("Kokia Kauno centro misija?", [], vilnius, organizations).organization == vilnius
+    earlier = Turn(question="Kokia centro misija?", query="Kokia centro misija?", organization=kaunas,
+                   document_ids=["kaunas-kokybes-politika"])
+    kept = resolve("O vizija?", [earlier], kaunas, organizations)
+    assert kept.organization == kaunas and kept.focus_documents == ["kaunas-kokybes-politika"]
+    moved = resolve("O vizija?", [earlier], vilnius, organizations)
+    assert moved.organization == vilnius and moved.focus_documents == []
+
+
 @pytest.mark.parametrize("text, term", [
     ("15. Socialinė globa – asmeniui teikiama nuolatinė specialistų pagalba.", "Socialinė globa"),
     ("EQUASS (angl. European Quality in Social Services) – Europos socialinių paslaugų kokybės sistema.", "EQUASS"),

@@ -123,6 +123,13 @@ def test_widget_on_another_site_opens_answers_and_closes_with_escape(live_server
     text_colour = quote.locator("blockquote").evaluate("node => getComputedStyle(node).color")
     assert text_colour != "rgb(204, 0, 0)"
     page.screenshot(path=str(screenshots / "widget-open.png"))
+    # After a second answer the conversation scrolls, the panel and its header stay put.
+    box.fill("Kokia Centro misija?")
+    box.press("Enter")
+    expect(panel.locator("li.exchange .answer")).to_have_count(2)
+    expect(panel.locator("[aria-busy='false']")).to_have_count(1)
+    assert panel.evaluate("node => node.scrollTop") == 0
+    expect(panel.get_by_role("button", name="Uždaryti")).to_be_in_viewport()
 
     box.press("Escape")
     expect(panel).to_be_hidden()

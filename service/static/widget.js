@@ -112,9 +112,10 @@
   var send = el("button", { type: "submit", class: "send" });
   var hint = el("p", { id: "equass-hint", class: "hint" });
   var form = el("form", { class: "composer", autocomplete: "off" }, [label, input, send, hint]);
+  var body = el("div", { class: "body" }, [intro, list, status]);
   var panel = el("section", { id: "equass-panel", class: "panel", role: "dialog", "aria-labelledby": "equass-title", hidden: true }, [
     el("header", {}, [heading, langButton, freshButton, closeButton]),
-    el("div", { class: "body" }, [intro, list, status]),
+    body,
     form
   ]);
   root.appendChild(sheet);
@@ -290,7 +291,9 @@
       });
     }).then(function () {
       setBusy(false);
-      item.scrollIntoView({ block: "start" });
+      /* Scroll the conversation only: scrollIntoView would also scroll the panel (overflow hidden,
+       * yet scrollable by script) and the host page, hiding the header's buttons. */
+      body.scrollTop += item.getBoundingClientRect().top - body.getBoundingClientRect().top;
     });
   }
 
