@@ -373,7 +373,7 @@ class Answerer:
     def names_principle(self, evidence: Evidence, chosen: list[Candidate]) -> bool:
         """The question names a principle and the best quote is the EQUASS material on it."""
         return bool(chosen) and on_named_principle(evidence.principle, chosen[0], self.engine.index.documents,
-                                                   evidence.profile.asks_quantity)
+                                                   evidence.profile.asks_quantity, evidence.profile.unit)
 
     def decide(self, evidence: Evidence) -> Answer:
         model = self.model

@@ -116,7 +116,8 @@ def names_as_principle(question: str, principle: Principle) -> bool:
         name.lower() in low for name in (principle.name_lt, principle.name_en))
 
 
-def on_named_principle(principle: str | None, best: Candidate, documents, asks_quantity: bool = False) -> bool:
+def on_named_principle(principle: str | None, best: Candidate, documents, asks_quantity: bool = False,
+                       unit: str | None = None) -> bool:
     """The question names an EQUASS principle ("Ką reiškia teisių principas?") and the best quote is
     the EQUASS material on that principle: what a newcomer asking it wants to read. Not when the
     question asks for an amount, a period or a frequency (``asks_quantity``: "Kaip dažnai pagal
@@ -124,12 +125,17 @@ def on_named_principle(principle: str | None, best: Candidate, documents, asks_q
     principą?"), nor when the quote lacks a count in the unit asked ("kiek narių"): the material on a
     principle is no answer to that by itself, and the refusal model decides as for any other question."""
     lacks_unit = best.features is not None and bool(best.features[INDEX["unit_missing"]])
-    return (principle is not None and is_principle_material(best, principle, documents) and not asks_quantity
-            and not lacks_unit)
+    # "How many principles does EQUASS have?": the text naming all ten counts them ("dešimčia
+    # kokybės principų"), so a count of principles is the one amount it answers.
+    counts_principles = principle == ALL_PRINCIPLES and unit == PRINCIPLE_UNIT
+    return (principle is not None and is_principle_material(best, principle, documents)
+            and (not asks_quantity or counts_principles) and not lacks_unit)
 
 
 # What ``Evidence.principle`` holds for a question about the EQUASS principles as a whole.
 ALL_PRINCIPLES = "all"
+# The unit a count of principles is asked in (service/question.py: UNITS).
+PRINCIPLE_UNIT = "princip"
 
 
 def about_all_principles(question: str) -> bool:

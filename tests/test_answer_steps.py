@@ -371,6 +371,16 @@ def test_a_named_principle_answers_what_it_asks_not_an_amount_or_a_period():
     assert on_named_principle("staff", best, documents)  # "Ką reiškia personalo principas?"
     # "Kaip dažnai pagal personalo principą turi vykti intervizijos?"
     assert not on_named_principle("staff", best, documents, asks_quantity=True)
+    # A count of the principles is the one amount the text naming all ten gives ("dešimčia kokybės principų").
+    from service.refusal import ALL_PRINCIPLES
+
+    text = ("EQUASS Assurance grindžiamas dešimčia kokybės principų: lyderystė, personalas, teisės, etika, partnerystė, "
+            "dalyvavimas, orientacija į asmenį, kompleksiškumas, orientacija į rezultatus ir nuolatinis gerinimas.")
+    overview = SimpleNamespace(features=np.zeros(len(FEATURES)), document_id="equass-assurance", start=0, end=len(text))
+    documents["equass-assurance"] = SimpleNamespace(kind="equass", text=text)
+    assert on_named_principle(ALL_PRINCIPLES, overview, documents, asks_quantity=True, unit="princip")
+    assert not on_named_principle(ALL_PRINCIPLES, overview, documents, asks_quantity=True, unit="kart")
+    assert not on_named_principle(ALL_PRINCIPLES, overview, documents, asks_quantity=True)
 
 
 def test_the_material_on_a_named_principle_goes_before_the_overview_that_names_all_ten():

@@ -92,7 +92,8 @@ def test_answer_names_its_source_and_quotes_it(client):
     assert "„" in answer["answer"] and "“" in answer["answer"]
 
 
-@pytest.mark.parametrize("question", ["Kokie yra EQUASS principai?", "isvardink visus equass principus"])
+@pytest.mark.parametrize("question", ["Kokie yra EQUASS principai?", "isvardink visus equass principus",
+                                      "How many principles does EQUASS have?"])
 def test_a_newcomer_asking_for_the_principles_gets_all_ten(client, question):
     answer = ask(client, question)
     assert not answer["abstained"], answer["answer"]
