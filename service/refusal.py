@@ -112,8 +112,9 @@ def names_as_principle(question: str, principle: Principle) -> bool:
     uses the principle's own name ("Kodėl reikalinga partnerystė?"), not merely a word of its
     stem ("etikos komisijoje", "su partneriais", "kliento teises")."""
     low = question.lower()
-    return bool(PRINCIPLE_WORD.search(fold(question))) or any(
-        name.lower() in low for name in (principle.name_lt, principle.name_en))
+    # A name of more than one word ("person-centred", "orientacijos į asmenį") is the principle's own.
+    names = (principle.name_lt, principle.name_en) + tuple(n for n in principle.names if " " in n or "-" in n)
+    return bool(PRINCIPLE_WORD.search(fold(question))) or any(name.lower() in low for name in names)
 
 
 def on_named_principle(principle: str | None, best: Candidate, documents, asks_quantity: bool = False,

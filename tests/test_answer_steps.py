@@ -317,6 +317,9 @@ def test_a_principle_is_named_as_such_by_its_word_or_its_own_name():
     assert names_as_principle("Kokias tvarkas turėtume turėti pagal EQUASS etikos principą?", by_id["ethics"])
     assert names_as_principle("Kodėl reikalinga partnerystė?", by_id["partnership"])
     assert names_as_principle("Which policies do we need for the participation principle?", by_id["participation"])
+    # A name of more than one word is the principle's own, in whatever form the question uses it.
+    assert names_as_principle("What does person-centred approach mean in EQUASS?", by_id["person_centred"])
+    assert not names_as_principle("What results did the centre report?", by_id["result_orientation"])
     assert not names_as_principle("Kiek narių turi būti etikos komisijoje pagal EQUASS?", by_id["ethics"])
     assert not names_as_principle("Kas kiek metų persirašyti sutartis su partneriais?", by_id["partnership"])
     assert not names_as_principle("o ką svarbiausia žinoti apie kliento teises?", by_id["rights"])

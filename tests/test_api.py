@@ -102,6 +102,12 @@ def test_a_newcomer_asking_for_the_principles_gets_all_ten(client, question):
         assert name in first
 
 
+def test_a_question_about_a_principle_in_its_english_words_gets_the_principle(client):
+    answer = ask(client, "What does person-centred approach mean in EQUASS?")
+    assert not answer["abstained"], answer["answer"]
+    assert answer["quotes"][0]["document_id"] == "equass-person-centred"
+
+
 def test_our_centre_without_an_organisation_asks_for_one_instead_of_quoting_another_centre(client):
     # Four centres' own documents are indexed: "mūsų centro misija" is only one of them if the asker
     # says which. Chosen, the same question is answered from that centre's policy.
