@@ -29,7 +29,8 @@ from service.query_adapter import QueryAdapter
 from service.question import QuestionProfile, profile
 from service.quote_selection import MAX_QUOTES, answer_pool, choose, spans
 from service.refusal import (ALL_PRINCIPLES, about_all_principles, contact_unquoted, names_as_principle,
-                             on_named_principle, principle_material_first, refusal_row, should_refuse,
+                             on_named_principle, principle_material_first, quotes_another_organization,
+                             refusal_row, should_refuse,
                              unknown_names, years_unquoted)
 from service.rescoring import AnswerModel, check_rows, load_model
 from service.schemas import DocumentSummary, Quote
@@ -391,18 +392,11 @@ class Answerer:
         if should_refuse(probability, model.answer_threshold, evidence.unknown_names, named_principle, detail_unquoted):
             nearest = [] if evidence.unknown_names else self.nearest_passages(pool)
             return self.abstain(resolved, evidence.hits, signals, nearest)
-        if self.needs_organization(evidence, quotes):
-            return self.abstain(resolved, evidence.hits, signals, self.nearest_passages(pool), choose_organization=True)
+        first_shared = not quotes or self.engine.index.documents[quotes[0].document_id].shared
+        if quotes_another_organization(evidence.profile.own_organization, resolved.organization,
+                                       len(self.owning_organizations), first_shared):
+            return self.abstain(resolved, evidence.hits, signals, self.nearest_passages(pool), CHOOSE_ORGANIZATION)
         return Answer(compose(quotes, resolved.english), False, quotes, resolved=resolved, signals=signals)
-
-    def needs_organization(self, evidence: Evidence, quotes: list[Quote]) -> bool:
-        """The question is about the asker's own organisation ("Kokia mūsų centro misija?"), none is
-        chosen or named, and the answer would be another organisation's own text: with several
-        organisations' documents indexed, quoting one of them as "ours" would answer for a stranger."""
-        if not evidence.profile.own_organization or evidence.resolved.organization or len(self.owning_organizations) < 2:
-            return False
-        documents = self.engine.index.documents
-        return any(not documents[q.document_id].shared for q in quotes[:1])
 
     def quotes_of(self, chosen: list[Candidate], whole_lists: bool = False) -> list[Quote]:
         documents = self.engine.index.documents
@@ -440,9 +434,8 @@ class Answerer:
                       signals={"principle": principle.id})
 
     def abstain(self, resolved: Resolved, hits: list[Hit], signals: dict, nearest: list[Quote] = (),
-                choose_organization: bool = False) -> Answer:
+                refusal: str | None = None) -> Answer:
         documents = list(dict.fromkeys([q.document_id for q in nearest] + [hit.chunk.document_id for hit in hits]))[:3]
         suggestions = [s for s in (self.engine.summary_of(d) for d in documents) if s]
-        text = abstention_text(suggestions, resolved.english, bool(nearest), choose_organization)
-        return Answer(text, True, [], suggestions, resolved, nearest=list(nearest), signals=signals,
-                      refusal=CHOOSE_ORGANIZATION if choose_organization else None)
+        text = abstention_text(suggestions, resolved.english, bool(nearest), refusal == CHOOSE_ORGANIZATION)
+        return Answer(text, True, [], suggestions, resolved, nearest=list(nearest), signals=signals, refusal=refusal)

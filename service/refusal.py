@@ -210,6 +210,14 @@ def contact_unquoted(question: str, quoted: list[str]) -> bool:
     return bool(ASKS_CONTACT.search(fold(question).lower())) and not any(CONTACT.search(text) for text in quoted)
 
 
+def quotes_another_organization(own_organization: bool, organization: str | None, owning_organizations: int,
+                                first_quote_shared: bool) -> bool:
+    """The question is about the asker's own organisation ("Kokia mūsų centro misija?"), none is
+    chosen or named, several organisations have documents of their own, and the answer would be one
+    of theirs: quoting it as "ours" would answer for a stranger. The asker is to choose first."""
+    return own_organization and organization is None and owning_organizations > 1 and not first_quote_shared
+
+
 def should_refuse(answer_probability: float | None, answer_threshold: float, unknown: int,
                   named_principle: bool = False, detail_unquoted: bool = False) -> bool:
     """Refuse without quotes to weigh, for a name no source mentions, for a year or contact the

@@ -440,3 +440,14 @@ def test_a_count_in_words_is_a_count():
     assert holds_unit("EQUASS Assurance grindžiamas dešimčia kokybės principų", "princip")
     assert holds_unit("Skundas išnagrinėjamas per dvidešimt dienų.", "dien")
     assert holds_quantity("Pagrindą sudaro dešimties principų rinkinys.")
+
+
+def test_our_organisation_is_not_answered_for_from_another_organisations_document():
+    from service.refusal import quotes_another_organization
+
+    # "Kokia mūsų centro misija?" with none chosen, four centres indexed, the Kaunas policy first.
+    assert quotes_another_organization(True, None, 4, first_quote_shared=False)
+    assert not quotes_another_organization(True, "Kauno rajono socialinių paslaugų centras", 4, False)  # chosen
+    assert not quotes_another_organization(True, None, 4, first_quote_shared=True)  # the law answers anyone
+    assert not quotes_another_organization(True, None, 1, False)  # one organisation's install: "ours" is it
+    assert not quotes_another_organization(False, None, 4, False)  # not about the asker's organisation
